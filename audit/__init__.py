@@ -1,0 +1,1 @@
+"""Audit-log analytics dashboard: everything except the Streamlit page scripts."""

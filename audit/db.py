@@ -1,0 +1,177 @@
+"""The dashboard's database access: a read-only engine with a statement timeout, and a
+start-up check that explains what is wrong with the database in words."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+
+from audit.schema import REQUIRED_AUDIT_COLUMNS, USER_LABEL_COLUMNS
+
+SQLITE_TIMEOUT_CHECK_EVERY = 10_000  # SQLite VM instructions between deadline checks
+
+
+class StatementTimeout(Exception):
+    """A query ran longer than the configured statement timeout."""
+
+
+def readonly_sqlite_url(url: URL) -> URL:
+    """Rewrite a SQLite file URL to open the file with ``mode=ro`` through a URI."""
+    database = url.database or ""
+    path = database.removeprefix("file:")
+    if not path or path == ":memory:":
+        raise ValueError("The dashboard needs a SQLite database file, not an in-memory database")
+    return url.set(database=f"file:{path}", query={"mode": "ro", "uri": "true"})
+
+
+def _install_sqlite_deadline(engine: sa.Engine, timeout_seconds: float) -> None:
+    """SQLite has no statement timeout: abort from its progress handler past a deadline."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        state = {"deadline": float("inf")}
+
+        def _check() -> int:
+            return 1 if time.monotonic() > state["deadline"] else 0
+
+        dbapi_conn.set_progress_handler(_check, SQLITE_TIMEOUT_CHECK_EVERY)
+        _record.info["deadline_state"] = state
+
+    def _set_deadline(conn: sa.Connection, deadline: float) -> None:
+        state = conn.connection.info.get("deadline_state")
+        if state is not None:
+            state["deadline"] = deadline
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _arm(conn: sa.Connection, *_args: Any) -> None:
+        _set_deadline(conn, time.monotonic() + timeout_seconds)
+
+    @sa.event.listens_for(engine, "after_cursor_execute")
+    def _disarm(conn: sa.Connection, *_args: Any) -> None:
+        _set_deadline(conn, float("inf"))
+
+
+def create_readonly_engine(url: str, statement_timeout_seconds: float = 15.0) -> sa.Engine:
+    """An engine through which no write can succeed."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(readonly_sqlite_url(parsed), pool_pre_ping=True)
+        _install_sqlite_deadline(engine, statement_timeout_seconds)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        timeout_ms = int(statement_timeout_seconds * 1000)
+        options = f"-c default_transaction_read_only=on -c statement_timeout={timeout_ms}"
+        return sa.create_engine(
+            parsed,
+            pool_pre_ping=True,
+            # Every transaction also begins READ ONLY, so even a session whose default was
+            # changed with SET SESSION CHARACTERISTICS cannot write.
+            execution_options={"postgresql_readonly": True},
+            connect_args={
+                "options": options,
+                "connect_timeout": 5,
+                "application_name": "audit-dashboard",
+            },
+        )
+    raise ValueError(
+        f"Unsupported database {parsed.get_backend_name()!r}: use PostgreSQL or SQLite"
+    )
+
+
+def is_timeout_error(exc: BaseException) -> bool:
+    """True when a database error means the statement timeout ended the query."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "statement timeout" in text or "canceling statement" in text or "interrupted" in text
+
+
+@dataclass(frozen=True)
+class Source:
+    """The engine plus what the start-up check learnt about the tables."""
+
+    engine: sa.Engine
+    has_users: bool
+    user_columns: frozenset[str]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+
+class Health(Enum):
+    OK = "ok"
+    UNREACHABLE = "unreachable"
+    NO_TABLE = "no_table"
+    MISSING_COLUMNS = "missing_columns"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    status: Health
+    message: str
+    fix: str
+    source: Source | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Health.OK
+
+
+def _describe_url(engine: sa.Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _users_info(inspector: sa.Inspector) -> tuple[bool, frozenset[str]]:
+    if not inspector.has_table("users"):
+        return False, frozenset()
+    columns = frozenset(c["name"] for c in inspector.get_columns("users"))
+    usable = "id" in columns and any(c in columns for c in USER_LABEL_COLUMNS)
+    return usable, columns if usable else frozenset()
+
+
+def check_database(engine: sa.Engine) -> HealthReport:
+    """Is this database usable by the dashboard? Never raises for database problems."""
+    where = _describe_url(engine)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            if not inspector.has_table("audit_logs"):
+                return HealthReport(
+                    Health.NO_TABLE,
+                    f"The database {where} has no audit_logs table.",
+                    "Point AUDIT_DB_URL at Enclava's database, or create demo data with "
+                    "`python -m audit.demo --url <URL>`.",
+                )
+            present = {c["name"] for c in inspector.get_columns("audit_logs")}
+            missing = [c for c in REQUIRED_AUDIT_COLUMNS if c not in present]
+            if missing:
+                return HealthReport(
+                    Health.MISSING_COLUMNS,
+                    f"The audit_logs table in {where} lacks the column(s): {', '.join(missing)}.",
+                    "Run Enclava's database migrations (alembic upgrade head) so the table has "
+                    "its full schema.",
+                )
+            has_users, user_columns = _users_info(inspector)
+            source = Source(engine, has_users, user_columns)
+            if conn.execute(sa.text("SELECT 1 FROM audit_logs LIMIT 1")).first() is None:
+                return HealthReport(
+                    Health.EMPTY,
+                    f"The audit_logs table in {where} holds no events yet.",
+                    "Events appear here as soon as the application writes them.",
+                    source,
+                )
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
+        return HealthReport(
+            Health.UNREACHABLE,
+            f"The database {where} cannot be reached: {reason}",
+            "Check that the server is running and that AUDIT_DB_URL (or [connections.audit] url "
+            "in .streamlit/secrets.toml) is right.",
+        )
+    return HealthReport(Health.OK, "ready", "", source)

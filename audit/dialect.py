@@ -1,0 +1,94 @@
+"""The small seam where SQLite and PostgreSQL differ: JSON as text, local time and buckets,
+JSON-list membership. Everything else in the query layer is dialect-neutral Core."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from audit.timerange import offset_segments
+
+POSTGRESQL = "postgresql"
+SQLITE = "sqlite"
+
+_SQLITE_TRUNCATE = {
+    "minute": ("%Y-%m-%d %H:%M:00",),
+    "hour": ("%Y-%m-%d %H:00:00",),
+    "day": ("%Y-%m-%d 00:00:00",),
+    "week": ("%Y-%m-%d 00:00:00", "-6 days", "weekday 1"),  # the Monday on or before
+}
+
+
+def json_text(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[str]:
+    """A JSON column as its text (SQLite stores text already; may even be invalid JSON)."""
+    if dialect == POSTGRESQL:
+        return sa.cast(column, sa.Text)
+    return sa.type_coerce(column, sa.Text)
+
+
+def _sqlite_offset(
+    column: sa.ColumnElement, tz: str, start: datetime, end: datetime
+) -> sa.ColumnElement[int]:
+    segments = offset_segments(tz, start, end)
+    if len(segments) == 1:
+        return sa.literal(segments[0][1])
+    whens = [
+        (column < sa.literal(boundary, sa.DateTime), sa.literal(previous[1]))
+        for previous, (boundary, _) in itertools.pairwise(segments)
+    ]
+    return sa.case(*whens, else_=sa.literal(segments[-1][1]))
+
+
+def local_time(
+    column: sa.ColumnElement, dialect: str, tz: str, start: datetime, end: datetime
+) -> sa.ColumnElement:
+    """``created_at`` (naive UTC) as naive local time in ``tz``. ``start``/``end`` bound the
+    data so SQLite can be given the offsets that apply (it has no timezone database)."""
+    if dialect == POSTGRESQL:
+        return sa.func.timezone(tz, sa.func.timezone("UTC", column))
+    offset = _sqlite_offset(column, tz, start, end)
+    return sa.func.datetime(column, sa.cast(offset, sa.String) + " seconds")
+
+
+def truncate(local: sa.ColumnElement, dialect: str, width: str) -> sa.ColumnElement:
+    """Start of the minute/hour/day/week (weeks start on Monday) holding a local time."""
+    if dialect == POSTGRESQL:
+        return sa.func.date_trunc(width, local)
+    fmt, *modifiers = _SQLITE_TRUNCATE[width]
+    return sa.func.strftime(fmt, local, *modifiers)
+
+
+def hour_of_day(local: sa.ColumnElement, dialect: str) -> sa.ColumnElement[int]:
+    if dialect == POSTGRESQL:
+        return sa.cast(sa.extract("hour", local), sa.Integer)
+    return sa.cast(sa.func.strftime("%H", local), sa.Integer)
+
+
+def iso_weekday(local: sa.ColumnElement, dialect: str) -> sa.ColumnElement[int]:
+    """Monday = 1 ... Sunday = 7."""
+    if dialect == POSTGRESQL:
+        return sa.cast(sa.extract("isodow", local), sa.Integer)
+    sunday_zero = sa.cast(sa.func.strftime("%w", local), sa.Integer)
+    return sa.case((sunday_zero == 0, 7), else_=sunday_zero)
+
+
+def json_list_contains(
+    column: sa.ColumnElement, dialect: str, value: str
+) -> sa.ColumnElement[bool]:
+    """The JSON column is a list holding the string ``value``; false for anything else,
+    including (on SQLite) text that is not valid JSON."""
+    if dialect == POSTGRESQL:
+        as_jsonb = sa.cast(column, postgresql.JSONB)
+        return sa.and_(
+            sa.func.jsonb_typeof(as_jsonb) == "array",
+            as_jsonb.contains(sa.func.jsonb_build_array(sa.literal(value, sa.String))),
+        )
+    text = sa.type_coerce(column, sa.Text)
+    elements = sa.func.json_each(text).table_valued("value").alias("tag_element")
+    member = sa.select(sa.literal(1)).select_from(elements).where(elements.c.value == value)
+    is_array = sa.case((sa.func.json_type(text) == "array", member.exists()), else_=0)
+    # Nested CASE: json_type() raises on invalid JSON, so it runs only after json_valid().
+    return sa.case((sa.func.json_valid(text) == 1, is_array), else_=0) == 1

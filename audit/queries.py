@@ -1,0 +1,342 @@
+"""Aggregates and pages of rows, computed in SQL, returned as small DataFrames."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from audit import dialect
+from audit.db import Source
+from audit.filters import AuditFilter, where_clause
+from audit.schema import JSON_COLUMNS, audit_logs, users
+from audit.timerange import TimeWindow, choose_bucket
+from audit.vocab import category_label, outcome_label, severity_label
+
+PAGE_SIZES: tuple[int, ...] = (25, 50, 100, 500)
+c = audit_logs.c
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A column events can be grouped by, with the label shown for each raw value."""
+
+    name: str
+    title: str
+    expression: Callable[[], sa.ColumnElement]
+    label: Callable[[Any], str]
+
+
+def _outcome_expression() -> sa.ColumnElement:
+    return sa.case(
+        (c.success.is_(True), "success"), (c.success.is_(False), "failure"), else_="unknown"
+    )
+
+
+def _plain_label(value: Any) -> str:
+    return "(none)" if value is None else str(value)
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.name: d
+    for d in (
+        Dimension("severity", "Severity", lambda: c.severity, severity_label),
+        Dimension("category", "Category", lambda: c.category, category_label),
+        Dimension("action", "Action", lambda: c.action, _plain_label),
+        Dimension("resource_type", "Resource type", lambda: c.resource_type, _plain_label),
+        Dimension("outcome", "Outcome", _outcome_expression, lambda v: v),
+        Dimension("ip", "IP address", lambda: c.ip_address, _plain_label),
+        Dimension("user", "User", lambda: c.user_id, _plain_label),
+    )
+}
+BREAKDOWNS: tuple[str, ...] = ("severity", "category", "action", "resource_type", "outcome")
+
+
+def _where(source: Source, flt: AuditFilter, now: datetime, window: TimeWindow | None = None):
+    return where_clause(flt, now, source.dialect, source.has_users, window)
+
+
+def _read(source: Source, statement: sa.Executable) -> list[sa.Row]:
+    with source.engine.connect() as conn:
+        return list(conn.execute(statement))
+
+
+def count_events(
+    source: Source, flt: AuditFilter, now: datetime, window: TimeWindow | None = None
+) -> int:
+    statement = (
+        sa.select(sa.func.count()).select_from(audit_logs).where(_where(source, flt, now, window))
+    )
+    with source.engine.connect() as conn:
+        return int(conn.execute(statement).scalar_one())
+
+
+def data_bounds(source: Source, flt: AuditFilter, now: datetime) -> TimeWindow:
+    """Earliest and latest ``created_at`` matching the filter (``None`` when nothing does)."""
+    statement = sa.select(sa.func.min(c.created_at), sa.func.max(c.created_at)).where(
+        _where(source, flt, now)
+    )
+    with source.engine.connect() as conn:
+        first, last = conn.execute(statement).one()
+    return TimeWindow(first, last)
+
+
+def effective_window(source: Source, flt: AuditFilter, now: datetime) -> TimeWindow:
+    """The filter's window with open ends closed by the data's own bounds."""
+    window = flt.window(now)
+    if window.start is not None and window.end is not None:
+        return window
+    bounds = data_bounds(source, flt, now)
+    start = window.start or bounds.start
+    end = window.end or (bounds.end + timedelta(seconds=1) if bounds.end else None)
+    return TimeWindow(start, end)
+
+
+def _bucket_frame(rows: list[sa.Row]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["bucket", "value", "count"])
+    frame["bucket"] = pd.to_datetime(frame["bucket"])
+    frame["count"] = frame["count"].astype("int64")
+    return frame
+
+
+def volume(
+    source: Source, flt: AuditFilter, now: datetime, by: str = "severity", width: str | None = None
+) -> pd.DataFrame:
+    """Events per time bucket (naive local time in ``flt.tz``) and value of ``by``.
+    Columns: bucket, value, count. ``frame.attrs['width']`` names the bucket width."""
+    dimension = DIMENSIONS[by]
+    span = effective_window(source, flt, now)
+    width = width or choose_bucket(span.span)
+    if span.start is None or span.end is None:
+        frame = _bucket_frame([])
+    else:
+        local = dialect.local_time(c.created_at, source.dialect, flt.tz, span.start, span.end)
+        bucket = dialect.truncate(local, source.dialect, width).label("bucket")
+        value = dimension.expression().label("value")
+        statement = (
+            sa.select(bucket, value, sa.func.count().label("count"))
+            .where(_where(source, flt, now), c.created_at.is_not(None))
+            .group_by(bucket, value)
+            .order_by(bucket)
+        )
+        frame = _bucket_frame(_read(source, statement))
+        frame["value"] = frame["value"].map(dimension.label).astype("string")
+    frame.attrs["width"] = width
+    return frame
+
+
+def top_values(
+    source: Source, flt: AuditFilter, now: datetime, by: str, limit: int = 10
+) -> pd.DataFrame:
+    """The most frequent values of a dimension. Columns: value, label, count."""
+    if by == "user":
+        return top_users(source, flt, now, limit)
+    dimension = DIMENSIONS[by]
+    value = dimension.expression().label("value")
+    count = sa.func.count().label("count")
+    statement = (
+        sa.select(value, count)
+        .where(_where(source, flt, now))
+        .group_by(value)
+        .order_by(count.desc(), value)
+        .limit(limit)
+    )
+    frame = pd.DataFrame(_read(source, statement), columns=["value", "count"])
+    frame["label"] = frame["value"].map(dimension.label).astype("string")
+    frame["count"] = frame["count"].astype("int64")
+    return frame[["value", "label", "count"]]
+
+
+def user_label(user_id: Any, email: Any, username: Any) -> str:
+    if user_id is None or pd.isna(user_id):
+        return "system (no user)"
+    name = email if isinstance(email, str) and email else username
+    if isinstance(name, str) and name:
+        return name
+    return f"user #{int(user_id)} (not in users)"
+
+
+def top_users(source: Source, flt: AuditFilter, now: datetime, limit: int = 10) -> pd.DataFrame:
+    """Most active users, labelled by email (or username). Columns: value, label, count."""
+    count = sa.func.count().label("count")
+    grouped = (
+        sa.select(c.user_id.label("user_id"), count)
+        .where(_where(source, flt, now))
+        .group_by(c.user_id)
+        .order_by(count.desc(), c.user_id)
+        .limit(limit)
+        .subquery()
+    )
+    columns = [grouped.c.user_id, grouped.c.count]
+    if source.has_users:
+        joined = grouped.outerjoin(users, users.c.id == grouped.c.user_id)
+        columns += [_user_column("email", source), _user_column("username", source)]
+        statement = sa.select(*columns).select_from(joined)
+    else:
+        statement = sa.select(*columns, sa.null(), sa.null())
+    statement = statement.order_by(grouped.c.count.desc(), grouped.c.user_id)
+    rows = _read(source, statement)
+    frame = pd.DataFrame(rows, columns=["value", "count", "email", "username"])
+    frame["label"] = [
+        user_label(*r) for r in zip(frame["value"], frame["email"], frame["username"], strict=True)
+    ]
+    frame["label"] = frame["label"].astype("string")
+    frame["count"] = frame["count"].astype("int64")
+    frame["value"] = frame["value"].astype("Int64")
+    return frame[["value", "label", "count"]]
+
+
+def _user_column(name: str, source: Source) -> sa.ColumnElement:
+    if name in source.user_columns:
+        return users.c[name].label(name)
+    return sa.null().label(name)
+
+
+# ---------------------------------------------------------------------------------------
+# Pages of rows, by keyset on (created_at, id); NULL timestamps sort last in both orders.
+
+
+@dataclass(frozen=True)
+class Cursor:
+    created_at: datetime | None
+    id: int
+
+
+def _after(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
+    """Rows that come after ``cursor`` in the page order."""
+    created, row_id = c.created_at, c.id
+    if cursor.created_at is None:
+        beyond_id = row_id < cursor.id if newest_first else row_id > cursor.id
+        return sa.and_(created.is_(None), beyond_id)
+    if newest_first:
+        same_time = sa.and_(
+            created <= cursor.created_at, sa.or_(created < cursor.created_at, row_id < cursor.id)
+        )
+    else:
+        same_time = sa.and_(
+            created >= cursor.created_at, sa.or_(created > cursor.created_at, row_id > cursor.id)
+        )
+    return sa.or_(same_time, created.is_(None))
+
+
+def _before(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
+    """Rows that come before ``cursor`` in the page order."""
+    created, row_id = c.created_at, c.id
+    if cursor.created_at is None:
+        earlier_id = row_id > cursor.id if newest_first else row_id < cursor.id
+        return sa.or_(created.is_not(None), earlier_id)
+    if newest_first:
+        return sa.and_(
+            created >= cursor.created_at, sa.or_(created > cursor.created_at, row_id > cursor.id)
+        )
+    return sa.and_(
+        created <= cursor.created_at, sa.or_(created < cursor.created_at, row_id < cursor.id)
+    )
+
+
+def _order(newest_first: bool, reverse: bool) -> list[sa.ColumnElement]:
+    descending = newest_first != reverse
+    created = c.created_at.desc() if descending else c.created_at.asc()
+    created = created.nulls_first() if reverse else created.nulls_last()
+    return [created, c.id.desc() if descending else c.id.asc()]
+
+
+def row_columns(source: Source) -> list[sa.ColumnElement]:
+    """The columns of a row page: every audit column (JSON as text) plus the user's labels."""
+    columns: list[sa.ColumnElement] = []
+    for column in audit_logs.columns:
+        if column.name in JSON_COLUMNS:
+            columns.append(dialect.json_text(column, source.dialect).label(column.name))
+        else:
+            columns.append(column)
+    if source.has_users:
+        columns += [_user_column("email", source), _user_column("username", source)]
+    else:
+        columns += [sa.null().label("email"), sa.null().label("username")]
+    return columns
+
+
+def rows_statement(source: Source, flt: AuditFilter, now: datetime) -> sa.Select:
+    """Every matching row with user labels, unordered and unlimited (for paging and export)."""
+    joined = (
+        audit_logs.outerjoin(users, users.c.id == c.user_id) if source.has_users else audit_logs
+    )
+    return sa.select(*row_columns(source)).select_from(joined).where(_where(source, flt, now))
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: pd.DataFrame
+    first: Cursor | None
+    last: Cursor | None
+    has_more: bool
+
+
+def page_rows(
+    source: Source,
+    flt: AuditFilter,
+    now: datetime,
+    size: int = 50,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    newest_first: bool = True,
+) -> Page:
+    """One page of matching rows. ``after`` pages forward, ``before`` pages back."""
+    statement = rows_statement(source, flt, now)
+    reverse = before is not None
+    if after is not None:
+        statement = statement.where(_after(after, newest_first))
+    if before is not None:
+        statement = statement.where(_before(before, newest_first))
+    statement = statement.order_by(*_order(newest_first, reverse)).limit(size + 1)
+    with source.engine.connect() as conn:
+        result = conn.execute(statement)
+        rows = [dict(r._mapping) for r in result]
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if reverse:
+        rows.reverse()
+    frame = rows_frame(rows, flt.tz)
+    first = Cursor(rows[0]["created_at"], rows[0]["id"]) if rows else None
+    last = Cursor(rows[-1]["created_at"], rows[-1]["id"]) if rows else None
+    return Page(frame, first, last, has_more)
+
+
+def load_json(text: Any) -> Any:
+    """JSON text from the table as a Python value; text that is not JSON stays text."""
+    if text is None or not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+ROW_FRAME_COLUMNS: tuple[str, ...] = (
+    *(col.name for col in audit_logs.columns),
+    "email",
+    "username",
+    "user",
+)
+
+
+def rows_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
+    """Rows as a DataFrame: time in the display timezone, labels for NULLs, JSON parsed."""
+    frame = pd.DataFrame(rows, columns=[col for col in ROW_FRAME_COLUMNS if col != "user"])
+    frame["created_at"] = (
+        pd.to_datetime(frame["created_at"]).dt.tz_localize("UTC").dt.tz_convert(tz)
+    )
+    frame["user"] = [
+        user_label(*r)
+        for r in zip(frame["user_id"], frame["email"], frame["username"], strict=True)
+    ]
+    frame["user_id"] = frame["user_id"].astype("Int64")
+    frame["outcome"] = [outcome_label(None if pd.isna(v) else bool(v)) for v in frame["success"]]
+    for name in JSON_COLUMNS:
+        frame[name] = frame[name].map(load_json).astype(object)
+    return frame

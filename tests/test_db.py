@@ -1,0 +1,141 @@
+"""The dashboard's engine cannot write, times out slow queries, and the start-up check
+names what is wrong with a database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from audit.db import Health, check_database, create_readonly_engine, is_timeout_error
+from audit.schema import audit_logs, metadata
+
+ROW = {
+    "action": "login",
+    "resource_type": "user",
+    "description": "User login successful",
+    "created_at": datetime(2026, 11, 1, 9, 0),
+}
+
+
+def _make_tables(url: str, with_row: bool = True) -> None:
+    writer = sa.create_engine(url)
+    metadata.create_all(writer)
+    if with_row:
+        with writer.begin() as conn:
+            conn.execute(audit_logs.insert(), ROW)
+    writer.dispose()
+
+
+WRITES = [
+    "INSERT INTO audit_logs (action, resource_type, description) VALUES ('x', 'y', 'z')",
+    "UPDATE audit_logs SET action = 'tampered'",
+    "DELETE FROM audit_logs",
+]
+
+
+@pytest.mark.parametrize("statement", WRITES)
+def test_writes_through_the_dashboard_engine_fail(db_url: str, statement: str) -> None:
+    _make_tables(db_url)
+    engine = create_readonly_engine(db_url)
+    with pytest.raises(sa.exc.DBAPIError) as caught, engine.begin() as conn:
+        conn.execute(sa.text(statement))
+    assert "read-only" in str(caught.value).lower() or "readonly" in str(caught.value).lower()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*), min(action) FROM audit_logs")).one() == (
+            1,
+            "login",
+        )
+    engine.dispose()
+
+
+def test_a_session_cannot_switch_itself_back_to_read_write(db_url: str) -> None:
+    _make_tables(db_url)
+    engine = create_readonly_engine(db_url)
+    escape = (
+        "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE"
+        if engine.dialect.name == "postgresql"
+        else "PRAGMA query_only = 0"
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text(escape))
+    with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
+        conn.execute(sa.text(WRITES[2]))
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM audit_logs")).scalar() == 1
+    engine.dispose()
+
+
+def test_health_check_reports_each_problem(db_url: str) -> None:
+    engine = create_readonly_engine(db_url) if db_url.startswith("postgresql") else None
+    if engine is not None:
+        assert check_database(engine).status is Health.NO_TABLE
+        engine.dispose()
+    writer = sa.create_engine(db_url)
+    with writer.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE audit_logs (id INTEGER PRIMARY KEY, action VARCHAR)"))
+    engine = create_readonly_engine(db_url)
+    report = check_database(engine)
+    assert report.status is Health.MISSING_COLUMNS
+    assert "resource_type" in report.message and "created_at" in report.message
+    engine.dispose()
+    with writer.begin() as conn:
+        conn.execute(sa.text("DROP TABLE audit_logs"))
+    writer.dispose()
+    _make_tables(db_url, with_row=False)
+    engine = create_readonly_engine(db_url)
+    report = check_database(engine)
+    assert report.status is Health.EMPTY and report.source is not None
+    assert report.source.has_users
+    engine.dispose()
+    _make_tables(db_url)
+    engine = create_readonly_engine(db_url)
+    assert check_database(engine).ok
+    engine.dispose()
+
+
+def test_works_without_a_users_table(db_url: str) -> None:
+    _make_tables(db_url)
+    writer = sa.create_engine(db_url)
+    with writer.begin() as conn:
+        if writer.dialect.name == "postgresql":
+            conn.execute(sa.text("ALTER TABLE audit_logs DROP CONSTRAINT audit_logs_user_id_fkey"))
+        conn.execute(sa.text("DROP TABLE users"))
+    writer.dispose()
+    engine = create_readonly_engine(db_url)
+    report = check_database(engine)
+    assert report.ok and report.source is not None and not report.source.has_users
+    engine.dispose()
+
+
+def test_unreachable_database_gives_a_clear_message(tmp_path) -> None:
+    for url in (
+        "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        f"sqlite:///{tmp_path}/missing.sqlite3",
+    ):
+        engine = create_readonly_engine(url)
+        report = check_database(engine)
+        assert report.status is Health.UNREACHABLE
+        assert "cannot be reached" in report.message and "AUDIT_DB_URL" in report.fix
+        engine.dispose()
+
+
+SLOW = {
+    "postgresql": "SELECT pg_sleep(5)",
+    "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+    "SELECT count(*) FROM n",
+}
+
+
+def test_statement_timeout_ends_a_slow_query(db_url: str) -> None:
+    _make_tables(db_url)
+    engine = create_readonly_engine(db_url, statement_timeout_seconds=0.5)
+    started = datetime.now()
+    with pytest.raises(sa.exc.DBAPIError) as caught, engine.connect() as conn:
+        conn.execute(sa.text(SLOW[engine.dialect.name])).all()
+    assert is_timeout_error(caught.value)
+    assert (datetime.now() - started).total_seconds() < 4
+    with engine.connect() as conn:  # the engine stays usable afterwards
+        assert conn.execute(sa.text("SELECT count(*) FROM audit_logs")).scalar() == 1
+    engine.dispose()
