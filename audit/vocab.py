@@ -76,12 +76,13 @@ def category_label(value: str | None) -> str:
 
 
 def severity_sort_key(label: str) -> tuple[int, str]:
-    """Known severities by rank, then unknown values by name, then ``unset`` last."""
+    """Known severities by rank (a synonym after its peer), then unknown values by name,
+    then ``unset`` last."""
     if label in SEVERITY_RANK:
-        return (SEVERITY_RANK[label], "")
+        return (KNOWN_SEVERITIES.index(label), "")
     if label == UNSET_SEVERITY:
-        return (len(SEVERITY_RANK) + 1, "")
-    return (len(SEVERITY_RANK), label)
+        return (len(KNOWN_SEVERITIES) + 1, "")
+    return (len(KNOWN_SEVERITIES), label)
 
 
 def order_severities(labels: Iterable[str]) -> list[str]:
