@@ -124,8 +124,12 @@ def volume(
             .group_by(bucket, value)
             .order_by(bucket)
         )
-        frame = _bucket_frame(_read(source, statement))
-        frame["value"] = frame["value"].map(dimension.label).astype("string")
+        # Label before pandas sees the values: it would turn NULL into NA.
+        rows = [
+            (bucket, dimension.label(value), n) for bucket, value, n in _read(source, statement)
+        ]
+        frame = _bucket_frame(rows)
+        frame["value"] = frame["value"].astype("string")
     frame.attrs["width"] = width
     return frame
 
@@ -146,8 +150,9 @@ def top_values(
         .order_by(count.desc(), value)
         .limit(limit)
     )
-    frame = pd.DataFrame(_read(source, statement), columns=["value", "count"])
-    frame["label"] = frame["value"].map(dimension.label).astype("string")
+    rows = [(value, dimension.label(value), n) for value, n in _read(source, statement)]
+    frame = pd.DataFrame(rows, columns=["value", "label", "count"])
+    frame["label"] = frame["label"].astype("string")
     frame["count"] = frame["count"].astype("int64")
     return frame[["value", "label", "count"]]
 

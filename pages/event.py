@@ -1,0 +1,9 @@
+"""One event in full: to be filled by the explorer issue."""
+
+import streamlit as st
+
+from audit.ui.context import source_or_stop
+
+source_or_stop()
+st.title("Event detail")
+st.info("Open an event from the Explorer.", icon=":material/construction:")
