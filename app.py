@@ -2,21 +2,22 @@
 
 import streamlit as st
 
-st.set_page_config(
-    page_title="Audit log analytics",
-    page_icon=":material/policy:",
-    layout="wide",
+from audit.ui.page import setup
+
+st.set_page_config(page_title="Audit log analytics", page_icon=":material/policy:", layout="wide")
+
+overview = st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)
+explorer = st.Page(
+    "pages/explorer.py", title="Explorer", icon=":material/table_rows:", url_path="explorer"
+)
+security = st.Page(
+    "pages/security.py", title="Security", icon=":material/shield:", url_path="security"
+)
+event = st.Page(
+    "pages/event.py", title="Event detail", icon=":material/description:", url_path="event"
 )
 
-PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page(
-        "pages/explorer.py", title="Explorer", icon=":material/table_rows:", url_path="explorer"
-    ),
-    st.Page("pages/security.py", title="Security", icon=":material/shield:", url_path="security"),
-    st.Page(
-        "pages/event.py", title="Event detail", icon=":material/description:", url_path="event"
-    ),
-]
-
-st.navigation(PAGES).run()
+# Hidden: the sidebar links drawn by setup() carry the filter, Streamlit's own would drop it.
+navigation = st.navigation([overview, explorer, security, event], position="hidden")
+setup([overview, explorer, security])
+navigation.run()

@@ -16,7 +16,13 @@ from audit.db import Source
 from audit.filters import AuditFilter, where_clause
 from audit.schema import JSON_COLUMNS, audit_logs, users
 from audit.timerange import TimeWindow, choose_bucket
-from audit.vocab import category_label, outcome_label, severity_label
+from audit.vocab import (
+    category_label,
+    high_severity_clause,
+    outcome_label,
+    security_event_clause,
+    severity_label,
+)
 
 PAGE_SIZES: tuple[int, ...] = (25, 50, 100, 500)
 c = audit_logs.c
@@ -345,3 +351,91 @@ def rows_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
     for name in JSON_COLUMNS:
         frame[name] = frame[name].map(load_json).astype(object)
     return frame
+
+
+# ---------------------------------------------------------------------------------------
+# Overview aggregates
+
+
+KPI_LABELS: tuple[str, ...] = (
+    "Events",
+    "Failed",
+    "Failure rate",
+    "Security events",
+    "High & critical",
+    "Active users",
+    "Distinct IPs",
+)
+
+
+def _flag_sum(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _kpi_values(
+    source: Source, flt: AuditFilter, now: datetime, window: TimeWindow
+) -> dict[str, float | None]:
+    statement = sa.select(
+        sa.func.count(),
+        _flag_sum(c.success.is_(False)),
+        _flag_sum(security_event_clause()),
+        _flag_sum(high_severity_clause()),
+        sa.func.count(sa.distinct(c.user_id)),
+        sa.func.count(sa.distinct(c.ip_address)),
+    ).where(_where(source, flt, now, window))
+    with source.engine.connect() as conn:
+        events, failed, security, high, users_, ips = (
+            int(v) for v in conn.execute(statement).one()
+        )
+    rate = failed / events if events else None
+    values = (events, failed, rate, security, high, users_, ips)
+    return dict(zip(KPI_LABELS, values, strict=True))
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """Each KPI for the range, and for the previous range of equal length (if bounded)."""
+
+    current: dict[str, float | None]
+    previous: dict[str, float | None] | None
+
+
+def kpis(source: Source, flt: AuditFilter, now: datetime) -> Kpis:
+    window = flt.window(now)
+    previous = window.previous()
+    return Kpis(
+        _kpi_values(source, flt, now, window),
+        _kpi_values(source, flt, now, previous) if previous else None,
+    )
+
+
+def severity_by_category(source: Source, flt: AuditFilter, now: datetime) -> pd.DataFrame:
+    """Event counts per (severity, category). Columns: severity, category, count."""
+    count = sa.func.count().label("count")
+    statement = (
+        sa.select(c.severity, c.category, count)
+        .where(_where(source, flt, now))
+        .group_by(c.severity, c.category)
+    )
+    rows = [(severity_label(s), category_label(k), n) for s, k, n in _read(source, statement)]
+    frame = pd.DataFrame(rows, columns=["severity", "category", "count"])
+    frame["count"] = frame["count"].astype("int64")
+    return frame
+
+
+def activity_rhythm(source: Source, flt: AuditFilter, now: datetime) -> pd.DataFrame:
+    """Event counts per local weekday (1 = Monday) and hour of day in ``flt.tz``.
+    Columns: weekday, hour, count (only cells with events)."""
+    span = effective_window(source, flt, now)
+    if span.start is None or span.end is None:
+        return pd.DataFrame({"weekday": [], "hour": [], "count": []}, dtype="int64")
+    local = dialect.local_time(c.created_at, source.dialect, flt.tz, span.start, span.end)
+    weekday = dialect.iso_weekday(local, source.dialect).label("weekday")
+    hour = dialect.hour_of_day(local, source.dialect).label("hour")
+    statement = (
+        sa.select(weekday, hour, sa.func.count().label("count"))
+        .where(_where(source, flt, now), c.created_at.is_not(None))
+        .group_by(weekday, hour)
+    )
+    frame = pd.DataFrame(_read(source, statement), columns=["weekday", "hour", "count"])
+    return frame.astype("int64")

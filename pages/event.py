@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from audit.ui.context import source_or_stop
+from audit.ui.page import context
 
-source_or_stop()
+context()
 st.title("Event detail")
 st.info("Open an event from the Explorer.", icon=":material/construction:")

@@ -3,26 +3,21 @@
 import streamlit as st
 
 from audit import queries
-from audit.ui.context import settings_or_stop, source_or_stop
-from audit.ui.state import current_filter, query_now
+from audit.ui.page import context
 
-settings = settings_or_stop()
-source = source_or_stop()
-flt = current_filter(settings.default_timezone)
-now = query_now()
+ctx = context()
 
 st.title("Explorer")
-page = queries.page_rows(source, flt, now, size=50)
-shown = page.rows[
-    [
-        "created_at",
-        "user",
-        "action",
-        "resource_type",
-        "severity",
-        "outcome",
-        "ip_address",
-        "description",
-    ]
+st.caption(ctx.window_text)
+page = queries.page_rows(ctx.source, ctx.filter, ctx.now, size=50)
+columns = [
+    "created_at",
+    "user",
+    "action",
+    "resource_type",
+    "severity",
+    "outcome",
+    "ip_address",
+    "description",
 ]
-st.dataframe(shown, hide_index=True, width="stretch")
+st.dataframe(page.rows[columns], hide_index=True, width="stretch")

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from audit.ui.context import source_or_stop
+from audit.ui.page import context
 
-source_or_stop()
+ctx = context()
 st.title("Security")
+st.caption(ctx.window_text)
 st.info("Security detections are not built yet.", icon=":material/construction:")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -100,3 +101,11 @@ def demo(
         yield DemoDatabase(request.param, url, writer, report.source)
         engine.dispose()
         writer.dispose()
+
+
+@pytest.fixture(scope="session")
+def truth(demo: DemoDatabase) -> pd.DataFrame:
+    """The whole demo table, read with plain SQL (see tests/groundtruth.py)."""
+    from tests.groundtruth import all_rows
+
+    return all_rows(demo)

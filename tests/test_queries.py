@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -17,37 +17,7 @@ from audit.filters import AuditFilter
 from audit.schema import audit_logs, metadata
 from audit.vocab import category_label, outcome_label, severity_label
 from tests.conftest import DemoDatabase
-
-ALL_ROWS_SQL = """
-SELECT a.id, a.created_at, a.severity, a.category, a.action, a.resource_type, a.success,
-       a.user_id, a.ip_address, a.description, a.error_message, a.resource_id, a.user_agent,
-       CAST(a.details AS TEXT) AS details, CAST(a.metadata AS TEXT) AS metadata,
-       CAST(a.tags AS TEXT) AS tags, u.email, u.username
-FROM audit_logs a LEFT JOIN users u ON u.id = a.user_id
-"""
-
-
-def all_rows(demo: DemoDatabase) -> pd.DataFrame:
-    """Every row of the demo table, read with plain SQL: the tests' ground truth."""
-    frame = pd.DataFrame(demo.rows(ALL_ROWS_SQL))
-    frame["created_at"] = pd.to_datetime(frame["created_at"])
-    return frame
-
-
-@pytest.fixture(scope="module")
-def truth(demo: DemoDatabase) -> pd.DataFrame:
-    return all_rows(demo)
-
-
-def in_window(frame: pd.DataFrame, flt: AuditFilter, now: datetime) -> pd.DataFrame:
-    window = flt.window(now)
-    mask = pd.Series(True, index=frame.index)
-    if window.start is not None:
-        mask &= frame["created_at"] >= window.start
-    if window.end is not None:
-        mask &= frame["created_at"] < window.end
-    return frame[mask]
-
+from tests.groundtruth import expected_rows, in_window, labels, local_bucket
 
 FILTERS = {
     "last 7 days": AuditFilter(range="7d"),
@@ -63,25 +33,6 @@ FILTERS = {
         end=datetime(2001, 1, 2, tzinfo=UTC),
     ),
 }
-
-
-def labels(column: pd.Series, label) -> pd.Series:
-    """Display labels of a column read by pandas, where NULL arrives as NaN or NA."""
-    return column.map(lambda v: label(None if pd.isna(v) else v))
-
-
-def expected_rows(frame: pd.DataFrame, flt: AuditFilter, now: datetime) -> pd.DataFrame:
-    rows = in_window(frame, flt, now)
-    if flt.severities:
-        rows = rows[labels(rows["severity"], severity_label).isin(flt.severities)]
-    if flt.categories:
-        rows = rows[labels(rows["category"], category_label).isin(flt.categories)]
-    if flt.actions:
-        rows = rows[rows["action"].isin(flt.actions)]
-    if flt.outcomes:
-        outcome = rows["success"].map(lambda v: outcome_label(None if pd.isna(v) else bool(v)))
-        rows = rows[outcome.isin(flt.outcomes)]
-    return rows
 
 
 @pytest.mark.parametrize("name", FILTERS)
@@ -143,16 +94,6 @@ def test_top_users_are_labelled_by_email(demo: DemoDatabase, truth: pd.DataFrame
             assert label == emails[value]
         else:
             assert label.startswith(f"user #{int(value)}")
-
-
-def local_bucket(moment: datetime, tz: str, width: str) -> datetime:
-    local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-    if width == "minute":
-        return local.replace(second=0, microsecond=0)
-    if width == "hour":
-        return local.replace(minute=0, second=0, microsecond=0)
-    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return day if width == "day" else day - timedelta(days=day.weekday())
 
 
 VOLUME_CASES = [

@@ -1,9 +1,10 @@
-"""Cached wrappers around the query layer. The source is not hashed (leading underscore);
-its URL is, together with the filter and the moment relative ranges end at."""
+"""Cached calls into the query layer, with the configured time-to-live. The source is not
+hashed (leading underscore); its URL is, with the filter and the moment ranges end at."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -24,39 +25,42 @@ def _configured_ttl() -> int:
 CACHE_TTL_SECONDS = _configured_ttl()
 
 
-def _key(source: Source) -> str:
-    return source.engine.url.render_as_string(hide_password=True)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=2000, show_spinner=False)
+def _cached(
+    _source: Source, source_key: str, name: str, flt: AuditFilter, now: datetime, args: tuple
+) -> Any:
+    return getattr(queries, name)(_source, flt, now, *args)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=500, show_spinner=False)
-def _count(_source: Source, key: str, flt: AuditFilter, now: datetime) -> int:
-    return queries.count_events(_source, flt, now)
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=500, show_spinner=False)
-def _volume(_source: Source, key: str, flt: AuditFilter, now: datetime, by: str) -> pd.DataFrame:
-    return queries.volume(_source, flt, now, by)
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=500, show_spinner=False)
-def _top(
-    _source: Source, key: str, flt: AuditFilter, now: datetime, by: str, limit: int
-) -> pd.DataFrame:
-    return queries.top_values(_source, flt, now, by, limit)
+def _call(name: str, source: Source, flt: AuditFilter, now: datetime, *args: Any) -> Any:
+    key = source.engine.url.render_as_string(hide_password=True)
+    return _cached(source, key, name, flt, now, args)
 
 
 def count_events(source: Source, flt: AuditFilter, now: datetime) -> int:
-    return _count(source, _key(source), flt, now)
+    return _call("count_events", source, flt, now)
 
 
 def volume(source: Source, flt: AuditFilter, now: datetime, by: str) -> pd.DataFrame:
-    return _volume(source, _key(source), flt, now, by)
+    return _call("volume", source, flt, now, by)
 
 
 def top_values(
     source: Source, flt: AuditFilter, now: datetime, by: str, limit: int = 10
 ) -> pd.DataFrame:
-    return _top(source, _key(source), flt, now, by, limit)
+    return _call("top_values", source, flt, now, by, limit)
+
+
+def kpis(source: Source, flt: AuditFilter, now: datetime) -> queries.Kpis:
+    return _call("kpis", source, flt, now)
+
+
+def severity_by_category(source: Source, flt: AuditFilter, now: datetime) -> pd.DataFrame:
+    return _call("severity_by_category", source, flt, now)
+
+
+def activity_rhythm(source: Source, flt: AuditFilter, now: datetime) -> pd.DataFrame:
+    return _call("activity_rhythm", source, flt, now)
 
 
 def clear() -> None:

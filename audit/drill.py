@@ -1,0 +1,93 @@
+"""Drill-through: the filter a click on a chart mark opens in the Explorer. Pure functions
+over plotly selection points (their ``customdata`` carries the values)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from audit.filters import AuditFilter
+from audit.timerange import CUSTOM
+
+# The AuditFilter field narrowed by a click on each dimension.
+DIMENSION_FIELDS: dict[str, str] = {
+    "severity": "severities",
+    "category": "categories",
+    "action": "actions",
+    "resource_type": "resource_types",
+    "outcome": "outcomes",
+    "user": "users",
+    "ip": "ip",
+}
+_BUCKET_STEPS: dict[str, timedelta] = {
+    "minute": timedelta(minutes=1),
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+    "week": timedelta(weeks=1),
+}
+
+
+def narrow(flt: AuditFilter, by: str, value: Any) -> AuditFilter | None:
+    """The filter plus ``by = value``; ``None`` when the value cannot be filtered on
+    (system events have no user id)."""
+    field = DIMENSION_FIELDS[by]
+    if value is None:
+        return None
+    if by == "user":
+        return flt.with_values(users=(int(value),))
+    if by == "ip":
+        return flt.with_values(ip=str(value))
+    return flt.with_values(**{field: (str(value),)})
+
+
+def bucket_range(
+    flt: AuditFilter, bucket_start: datetime, width: str, now: datetime
+) -> AuditFilter:
+    """The filter limited to one time bucket (local wall time in ``flt.tz``), never wider
+    than the filter's own range."""
+    zone = ZoneInfo(flt.tz)
+    start = bucket_start.replace(tzinfo=zone)
+    # Wall-clock arithmetic, so a day bucket across a DST change still ends at midnight.
+    end = (bucket_start + _BUCKET_STEPS[width]).replace(tzinfo=zone)
+    window = flt.window(now)
+    utc = ZoneInfo("UTC")
+    if window.start is not None:
+        start = max(start, window.start.replace(tzinfo=utc))
+    if window.end is not None:
+        end = min(end, window.end.replace(tzinfo=utc))
+    return flt.with_values(range=CUSTOM, start=start, end=end)
+
+
+def _customdata(point: Mapping[str, Any]) -> list[Any]:
+    data = point.get("customdata")
+    if data is None:
+        return []
+    return list(data) if isinstance(data, list | tuple) else [data]
+
+
+def from_volume_point(
+    flt: AuditFilter, by: str, point: Mapping[str, Any], width: str, now: datetime
+) -> AuditFilter | None:
+    """A bar segment of the volume chart: its series value and its time bucket."""
+    data = _customdata(point)
+    if len(data) < 2:
+        return None
+    narrowed = narrow(flt, by, data[0])
+    if narrowed is None:
+        return None
+    return bucket_range(narrowed, datetime.fromisoformat(str(data[1])), width, now)
+
+
+def from_top_point(flt: AuditFilter, by: str, point: Mapping[str, Any]) -> AuditFilter | None:
+    data = _customdata(point)
+    return narrow(flt, by, data[0]) if data else None
+
+
+def from_heatmap_point(flt: AuditFilter, point: Mapping[str, Any]) -> AuditFilter | None:
+    """A severity x category cell."""
+    data = _customdata(point)
+    if len(data) < 2:
+        return None
+    return flt.with_values(severities=(str(data[0]),), categories=(str(data[1]),))

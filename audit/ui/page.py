@@ -1,0 +1,111 @@
+"""Set-up shared by every page, run once per script run by app.py: settings, database,
+the filter from the URL, the filter bar, navigation that keeps the filter, and actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from audit.config import Settings
+from audit.db import Source
+from audit.filters import AuditFilter
+from audit.timerange import describe_window
+from audit.ui import data
+from audit.ui.context import settings_or_stop, source_or_stop
+from audit.ui.filterbar import filter_bar
+from audit.ui.urlstate import query_now, read_filter, write_filter
+
+CONTEXT_KEY = "page_context"
+
+
+def _leave_pages_directory_mode() -> None:
+    """Streamlit decides per process, before any script runs, that an app with a ``pages/``
+    folder is a pre-``st.navigation`` app, and runs a requested page such as /explorer
+    directly, without app.py, until st.navigation is first called. Clearing the flag here
+    (imported by every page) lets the rerun in :func:`context` go through app.py."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
+@dataclass(frozen=True)
+class PageContext:
+    settings: Settings
+    source: Source
+    filter: AuditFilter
+    now: datetime
+
+    @property
+    def window_text(self) -> str:
+        return describe_window(self.filter.window(self.now), self.filter.tz)
+
+
+def _navigation(
+    box: st.delta_generator.DeltaGenerator, pages: list[st.Page], flt: AuditFilter
+) -> None:
+    """Links that carry the filter (Streamlit's own navigation would drop it)."""
+    params = flt.to_params()
+    with box:
+        for page in pages:
+            st.page_link(page, query_params=params)
+
+
+def _actions(flt: AuditFilter, now: datetime) -> AuditFilter:
+    with st.sidebar:
+        st.divider()
+        pin, refresh = st.columns(2)
+        if pin.button(
+            "Permalink",
+            icon=":material/link:",
+            help="Fix the range's start and end: the link shows the same events tomorrow",
+        ):
+            flt = flt.pinned(now)
+            st.session_state["permalink_made"] = True
+        if refresh.button(
+            "Refresh", icon=":material/refresh:", help="Clear cached results and query again"
+        ):
+            data.clear()
+            st.rerun()
+    return flt
+
+
+def _show_permalink(flt: AuditFilter) -> None:
+    if not st.session_state.pop("permalink_made", False):
+        return
+    base = st.context.url or ""
+    with st.sidebar:
+        st.caption("Permalink (fixed range):")
+        st.code(f"{base}?{urlencode(flt.to_params(), doseq=True)}", language=None, wrap_lines=True)
+
+
+def setup(nav_pages: list[st.Page]) -> PageContext:
+    """Everything before a page draws; stops with a clear message on any problem."""
+    nav_box = st.sidebar.container()
+    settings = settings_or_stop()
+    source = source_or_stop()
+    flt, notices = read_filter(settings.default_timezone)
+    for notice in notices:
+        st.warning(notice, icon=":material/link_off:")
+    now = query_now()
+    flt = filter_bar(source, flt, now)
+    flt = _actions(flt, now)
+    write_filter(flt)
+    _show_permalink(flt)
+    _navigation(nav_box, nav_pages, flt)
+    context = PageContext(settings, source, flt, now)
+    st.session_state[CONTEXT_KEY] = context
+    return context
+
+
+def context() -> PageContext:
+    """The context app.py prepared for this run. Taken, not read, so a stale one is never
+    used: on a fresh server's first run Streamlit may run a page of ``pages/`` directly
+    (its pre-``st.navigation`` mode); a rerun then goes through app.py."""
+    ctx = st.session_state.pop(CONTEXT_KEY, None)
+    if ctx is None:
+        _leave_pages_directory_mode()
+        st.rerun()
+    return ctx

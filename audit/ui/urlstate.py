@@ -1,0 +1,61 @@
+"""The URL is the state: read the filter from the query string, write it back, and keep
+widgets and URL in step in both directions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import streamlit as st
+
+from audit.filters import FILTER_PARAM_NAMES, AuditFilter
+from audit.timerange import is_valid_timezone, utc_now
+
+_MISSING = object()
+
+
+def query_params_lists() -> dict[str, list[str]]:
+    """Every query parameter with all its values (repeated keys kept)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def browser_timezone(default: str) -> str:
+    tz = st.context.timezone
+    return tz if tz and is_valid_timezone(tz) else default
+
+
+def read_filter(default_tz: str) -> tuple[AuditFilter, list[str]]:
+    return AuditFilter.from_params(query_params_lists(), browser_timezone(default_tz))
+
+
+def write_filter(flt: AuditFilter) -> None:
+    """Put the filter in the URL, keeping the page's own parameters (event id, paging...)."""
+    current = query_params_lists()
+    others = {k: v for k, v in current.items() if k not in FILTER_PARAM_NAMES}
+    wanted = others | flt.to_params()
+    if wanted != current:
+        st.query_params.from_dict(wanted)
+
+
+def query_now() -> datetime:
+    """The moment relative ranges end at: the next whole minute, so cached results are
+    reused within a minute and the newest events are still included."""
+    now = utc_now()
+    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def sync_widget(key: str, url_value: Any) -> None:
+    """Before drawing widget ``key``: make it show the URL's value when the URL changed
+    (navigation, back button, a drill-through) or the widget has no state yet."""
+    marker = f"{key}__from_url"
+    if key not in st.session_state or st.session_state.get(marker, _MISSING) != url_value:
+        st.session_state[key] = url_value
+        st.session_state[marker] = url_value
+
+
+def widget_changed(key: str, url_value: Any) -> bool:
+    """After drawing widget ``key``: did the user change it away from the URL's value?"""
+    changed = st.session_state.get(key) != url_value
+    if changed:
+        st.session_state[f"{key}__from_url"] = st.session_state.get(key)
+    return changed
