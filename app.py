@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from audit.ui.page import setup
+from audit.ui.page import mark_complete, setup
 
 st.set_page_config(page_title="Audit log analytics", page_icon=":material/policy:", layout="wide")
 
@@ -21,3 +21,4 @@ event = st.Page(
 navigation = st.navigation([overview, explorer, security, event], position="hidden")
 setup([overview, explorer, security])
 navigation.run()
+mark_complete()

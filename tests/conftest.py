@@ -109,3 +109,15 @@ def truth(demo: DemoDatabase) -> pd.DataFrame:
     from tests.groundtruth import all_rows
 
     return all_rows(demo)
+
+
+@pytest.fixture(autouse=True)
+def fresh_streamlit_caches() -> Iterator[None]:
+    """Settings, engines and query results are cached per process: start each test clean."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

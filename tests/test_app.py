@@ -3,7 +3,6 @@ gives a clear page instead of a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -19,15 +18,6 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/explorer.py", "pages/security.py", "pages/event.py"]
 # A fixed window inside the demo data, so numbers do not depend on today's date.
 WINDOW = {"from": "2026-11-10T00:00:00+00:00", "to": "2026-11-17T00:00:00+00:00", "tz": "UTC"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_streamlit_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def run_page(

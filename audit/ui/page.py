@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from audit.browser import COMPLETE_MARKER_ID
 from audit.config import Settings
 from audit.db import Source
 from audit.filters import AuditFilter
@@ -98,6 +99,12 @@ def setup(nav_pages: list[st.Page]) -> PageContext:
     context = PageContext(settings, source, flt, now)
     st.session_state[CONTEXT_KEY] = context
     return context
+
+
+def mark_complete() -> None:
+    """The element drawn last: screenshot jobs and browser tests wait for it. A page that
+    stopped early (an error, a database problem) never draws it."""
+    st.html(f'<span id="{COMPLETE_MARKER_ID}"></span>')
 
 
 def context() -> PageContext:

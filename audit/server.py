@@ -1,0 +1,81 @@
+"""Run the dashboard as a subprocess on a free local port (for snapshots and browser tests)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from audit.config import PROJECT_ROOT
+
+APP_PATH = PROJECT_ROOT / "app.py"
+
+
+class ServerError(RuntimeError):
+    """The dashboard server did not start."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def _command(port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP_PATH),
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+
+
+@contextmanager
+def running_server(
+    db_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    startup_timeout: float = 60.0,
+    log_path: Path | None = None,
+) -> Iterator[str]:
+    """Start the dashboard over ``db_url`` (default: the configured database); yield its
+    base URL; stop it afterwards, whatever happens."""
+    port = free_port()
+    child_env = dict(os.environ) | dict(env or {})
+    if db_url:
+        child_env["AUDIT_DB_URL"] = db_url
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        _command(port), cwd=PROJECT_ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not _healthy(base_url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise ServerError(f"the dashboard server did not start on port {port}")
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if log_path:
+            log.close()  # type: ignore[union-attr]

@@ -1,0 +1,72 @@
+"""The overview page's sections, each drawing charts that drill through to the Explorer."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from audit import charts, drill
+from audit.queries import BREAKDOWNS, DIMENSIONS
+from audit.ui import data
+from audit.ui.page import PageContext
+from audit.ui.widgets import CHART_CONFIG, drill_chart
+
+TOP_LISTS = (
+    ("action", "Top actions"),
+    ("resource_type", "Top resource types"),
+    ("user", "Top users"),
+)
+
+
+def volume_section(ctx: PageContext) -> None:
+    """Volume by severity, then by a breakdown the user picks (kept in the URL)."""
+    source, flt, now = ctx.source, ctx.filter, ctx.now
+    severity = data.volume(source, flt, now, "severity")
+    width = severity.attrs["width"]
+    drill_chart(
+        charts.volume_chart(severity, "severity", flt.tz),
+        "volume.severity",
+        lambda p: drill.from_volume_point(flt, "severity", p, width, now),
+    )
+    breakdown = st.segmented_control(
+        "Break down by",
+        [b for b in BREAKDOWNS if b != "severity"],
+        format_func=lambda b: DIMENSIONS[b].title,
+        default="category",
+        key="breakdown",
+        bind="query-params",
+        required=True,
+    )
+    frame = data.volume(source, flt, now, breakdown)
+    drill_chart(
+        charts.volume_chart(frame, breakdown, flt.tz),
+        f"volume.{breakdown}",
+        lambda p: drill.from_volume_point(flt, breakdown, p, width, now),
+    )
+
+
+def top_section(ctx: PageContext) -> None:
+    for column, (by, title) in zip(st.columns(len(TOP_LISTS)), TOP_LISTS, strict=True):
+        with column:
+            top = data.top_values(ctx.source, ctx.filter, ctx.now, by)
+            drill_chart(
+                charts.top_chart(top, title),
+                f"top.{by}",
+                lambda p, by=by: drill.from_top_point(ctx.filter, by, p),
+            )
+
+
+def heatmap_section(ctx: PageContext) -> None:
+    left, right = st.columns(2)
+    with left:
+        drill_chart(
+            charts.severity_category_heatmap(
+                data.severity_by_category(ctx.source, ctx.filter, ctx.now)
+            ),
+            "heatmap.severity_category",
+            lambda p: drill.from_heatmap_point(ctx.filter, p),
+        )
+    with right:
+        rhythm = data.activity_rhythm(ctx.source, ctx.filter, ctx.now)
+        st.plotly_chart(
+            charts.rhythm_heatmap(rhythm, ctx.filter.tz), config=CHART_CONFIG, width="stretch"
+        )

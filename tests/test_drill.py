@@ -1,0 +1,60 @@
+"""Drill-through filters and KPI formatting: pure functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from audit import drill
+from audit.filters import AuditFilter
+from audit.timerange import TimeWindow
+from audit.ui.widgets import format_delta, format_kpi
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def test_volume_point_narrows_to_value_and_bucket() -> None:
+    flt = AuditFilter(range="90d", tz="Europe/Berlin", actions=("login",))
+    point = {"customdata": ["high", "2026-10-25T00:00:00"]}
+    target = drill.from_volume_point(flt, "severity", point, "day", NOW)
+    assert target is not None
+    assert target.severities == ("high",) and target.actions == ("login",)
+    # The day summer time ends in Berlin has 25 hours.
+    assert target.window(NOW) == TimeWindow(datetime(2026, 10, 24, 22), datetime(2026, 10, 25, 23))
+
+
+def test_bucket_never_widens_the_range() -> None:
+    flt = AuditFilter(range="24h", tz="UTC")
+    target = drill.bucket_range(flt, datetime(2026, 11, 23), "week", NOW)
+    assert target.window(NOW) == flt.window(NOW)
+
+
+def test_top_and_heatmap_points() -> None:
+    flt = AuditFilter(range="7d")
+    assert drill.from_top_point(flt, "action", {"customdata": ["login"]}).actions == ("login",)
+    assert drill.from_top_point(flt, "user", {"customdata": ["17"]}).users == (17,)
+    assert drill.from_top_point(flt, "user", {"customdata": [None]}) is None
+    cell = drill.from_heatmap_point(flt, {"customdata": ["unset", "uncategorized"]})
+    assert (cell.severities, cell.categories) == (("unset",), ("uncategorized",))
+    assert drill.from_top_point(flt, "action", {}) is None
+
+
+def test_drill_target_round_trips_through_the_url() -> None:
+    flt = AuditFilter(range="7d", tz="Asia/Kolkata")
+    target = drill.from_volume_point(
+        flt, "outcome", {"customdata": ["failure", "2026-11-26T13:00:00"]}, "hour", NOW
+    )
+    assert target is not None
+    parsed, notices = AuditFilter.from_params(target.to_params())
+    assert parsed == target and not notices
+    assert target.start == datetime(2026, 11, 26, 13, tzinfo=ZoneInfo("Asia/Kolkata"))
+
+
+def test_kpi_formatting() -> None:
+    assert format_kpi("Events", 12345) == "12,345"
+    assert format_kpi("Failure rate", 0.0312) == "3.1%"
+    assert format_kpi("Failure rate", None) == "–"
+    assert format_delta("Events", 110, 100) == "+10 (+10%)"
+    assert format_delta("Events", 5, 0) == "+5"
+    assert format_delta("Failure rate", 0.05, 0.03) == "+2.0 pp"
+    assert format_delta("Events", 5, None) is None

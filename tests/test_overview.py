@@ -1,0 +1,183 @@
+"""Overview numbers (KPIs, charts) against ground truth computed independently from the
+rows, on SQLite and PostgreSQL, including an empty range and a DST change."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from audit import queries
+from audit.filters import AuditFilter
+from audit.vocab import HIGH_SEVERITIES, category_label, is_security_event, severity_label
+from tests.conftest import DemoDatabase
+from tests.groundtruth import expected_rows, labels
+
+BERLIN = ZoneInfo("Europe/Berlin")
+OVERVIEW_FILTERS = {
+    "DST change in Berlin, low and info": AuditFilter(
+        range="custom",
+        tz="Europe/Berlin",
+        start=datetime(2026, 10, 20, tzinfo=BERLIN),
+        end=datetime(2026, 10, 30, tzinfo=BERLIN),
+        severities=("low", "info"),
+    ),
+    "30 days in Kolkata": AuditFilter(range="30d", tz="Asia/Kolkata"),
+    "failed security events, 90 days": AuditFilter(
+        range="90d", outcomes=("failure",), categories=("security",)
+    ),
+    "empty range": AuditFilter(
+        range="custom", start=datetime(2001, 1, 1, tzinfo=UTC), end=datetime(2001, 1, 8, tzinfo=UTC)
+    ),
+}
+
+
+def truth_kpis(rows: pd.DataFrame) -> dict[str, float | None]:
+    events = len(rows)
+    failed = int((rows["success"] == False).sum())  # noqa: E712
+    security = sum(
+        is_security_event(a, None if pd.isna(k) else k)
+        for a, k in zip(rows["action"], rows["category"], strict=True)
+    )
+    return {
+        "Events": events,
+        "Failed": failed,
+        "Failure rate": failed / events if events else None,
+        "Security events": security,
+        "High & critical": int(rows["severity"].isin(HIGH_SEVERITIES).sum()),
+        "Active users": rows["user_id"].dropna().nunique(),
+        "Distinct IPs": rows["ip_address"].dropna().nunique(),
+    }
+
+
+@pytest.mark.parametrize("name", OVERVIEW_FILTERS)
+def test_kpis_and_previous_period_equal_ground_truth(
+    demo: DemoDatabase, truth: pd.DataFrame, name: str
+) -> None:
+    flt = OVERVIEW_FILTERS[name]
+    got = queries.kpis(demo.source, flt, demo.now)
+    assert list(got.current) == list(queries.KPI_LABELS)
+    assert got.current == pytest.approx(truth_kpis(expected_rows(truth, flt, demo.now)))
+    previous = flt.window(demo.now).previous()
+    assert previous is not None and got.previous is not None
+    before = flt.with_values(
+        range="custom",
+        start=previous.start.replace(tzinfo=UTC),
+        end=previous.end.replace(tzinfo=UTC),
+    )
+    assert got.previous == pytest.approx(truth_kpis(expected_rows(truth, before, demo.now)))
+    if name != "empty range":
+        assert got.current["Events"] > 0
+
+
+def test_all_time_has_no_previous_period(demo: DemoDatabase) -> None:
+    assert queries.kpis(demo.source, AuditFilter(range="all"), demo.now).previous is None
+
+
+@pytest.mark.parametrize("name", OVERVIEW_FILTERS)
+def test_severity_by_category_equals_ground_truth(
+    demo: DemoDatabase, truth: pd.DataFrame, name: str
+) -> None:
+    flt = OVERVIEW_FILTERS[name]
+    rows = expected_rows(truth, flt, demo.now)
+    expected = Counter(
+        zip(
+            labels(rows["severity"], severity_label),
+            labels(rows["category"], category_label),
+            strict=True,
+        )
+    )
+    got = queries.severity_by_category(demo.source, flt, demo.now)
+    assert dict(
+        zip(zip(got["severity"], got["category"], strict=True), got["count"], strict=True)
+    ) == dict(expected)
+
+
+@pytest.mark.parametrize("name", OVERVIEW_FILTERS)
+def test_activity_rhythm_is_in_the_display_timezone(
+    demo: DemoDatabase, truth: pd.DataFrame, name: str
+) -> None:
+    flt = OVERVIEW_FILTERS[name]
+    rows = expected_rows(truth, flt, demo.now)
+    zone = ZoneInfo(flt.tz)
+    local = [
+        m.to_pydatetime().replace(tzinfo=UTC).astimezone(zone) for m in rows["created_at"].dropna()
+    ]
+    expected = Counter((m.isoweekday(), m.hour) for m in local)
+    got = queries.activity_rhythm(demo.source, flt, demo.now)
+    assert dict(
+        zip(zip(got["weekday"], got["hour"], strict=True), got["count"], strict=True)
+    ) == dict(expected)
+
+
+# --- The page itself, through AppTest ------------------------------------------------
+
+WINDOW = {"range": "custom", "from": "2026-10-20T00:00:00+02:00", "to": "2026-10-30T00:00:00+01:00"}
+
+
+def _chart_specs(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def test_overview_page_shows_ground_truth(
+    demo: DemoDatabase, truth: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_app import run_page
+
+    at = run_page(
+        "pages/overview.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, tz="Europe/Berlin", **WINDOW
+    )
+    assert not at.exception
+    flt, _ = AuditFilter.from_params(WINDOW | {"tz": "Europe/Berlin"})
+    rows = expected_rows(truth, flt, demo.now)
+    expected = truth_kpis(rows)
+    shown = {m.label: m.value for m in at.metric}
+    assert list(shown) == list(queries.KPI_LABELS)
+    assert shown["Events"] == f"{expected['Events']:,}"
+    assert shown["Failed"] == f"{expected['Failed']:,}"
+    assert shown["Failure rate"] == f"{expected['Failure rate']:.1%}"
+    assert shown["Active users"] == f"{expected['Active users']:,}"
+    assert shown["Distinct IPs"] == f"{expected['Distinct IPs']:,}"
+
+    specs = _chart_specs(at)
+    severity_chart = specs[0]
+    per_severity = {trace["name"]: _total(trace["y"]) for trace in severity_chart["data"]}
+    assert per_severity == dict(Counter(labels(rows["severity"], severity_label)))
+    assert "Europe/Berlin" in severity_chart["layout"]["xaxis"]["title"]["text"]
+    top_actions = next(s for s in specs if s["layout"]["title"]["text"] == "Top actions")
+    expected_top = Counter(rows["action"]).most_common(10)
+    assert _total(top_actions["data"][0]["x"]) == sum(n for _, n in expected_top)
+
+
+def _total(values) -> int:
+    if isinstance(values, dict):  # plotly's typed-array encoding
+        import base64
+
+        import numpy as np
+
+        return int(np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).sum())
+    return int(sum(values))
+
+
+def test_empty_range_shows_a_clear_state(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_app import run_page
+
+    at = run_page(
+        "pages/overview.py",
+        {"AUDIT_DB_URL": demo.url},
+        monkeypatch,
+        **{
+            "range": "custom",
+            "from": "2001-01-01T00:00:00+00:00",
+            "to": "2001-01-02T00:00:00+00:00",
+        },
+    )
+    assert not at.exception
+    assert any("No events in this range" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
