@@ -92,7 +92,10 @@ def top_chart(frame: pd.DataFrame, title: str) -> go.Figure:
         )
     )
     _layout(figure, title, height=max(220, 60 + 28 * len(shown)))
-    figure.update_layout(yaxis={"automargin": True, "type": "category"}, xaxis_title="Events")
+    figure.update_layout(
+        yaxis={"automargin": True, "type": "category"},
+        xaxis={"title": {"text": "Events"}, "nticks": 4, "tickformat": "~s"},
+    )
     return figure
 
 
@@ -112,7 +115,7 @@ def severity_category_heatmap(frame: pd.DataFrame) -> go.Figure:
             colorscale=HEAT_SCALE,
             customdata=[[[s, k] for k in categories] for s in grid.index],
             hovertemplate="%{y} / %{x}: %{z:,}<extra></extra>",
-            texttemplate="%{z:,}",
+            texttemplate="%{z:.3~s}",
             textfont={"size": 11},
             xgap=2,
             ygap=2,

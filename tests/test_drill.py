@@ -58,3 +58,8 @@ def test_kpi_formatting() -> None:
     assert format_delta("Events", 5, 0) == "+5"
     assert format_delta("Failure rate", 0.05, 0.03) == "+2.0 pp"
     assert format_delta("Events", 5, None) is None
+
+
+def test_huge_relative_changes_show_the_count_alone() -> None:
+    assert format_delta("Events", 50_000, 6) == "+49,994"
+    assert format_delta("Events", 60, 10) == "+50 (+500%)"

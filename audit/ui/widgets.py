@@ -16,6 +16,7 @@ CHART_CONFIG = {"displayModeBar": False, "responsive": True}
 # Up is bad for these; for the rest, a change is neither good nor bad.
 BAD_WHEN_UP = frozenset({"Failed", "Failure rate", "Security events", "High & critical"})
 NONCE_KEY = "drill_nonce"
+MAX_SHOWN_RATIO = 10  # past +1000 %, a percentage says nothing: show the count alone
 
 
 def format_kpi(label: str, value: float | None) -> str:
@@ -33,7 +34,7 @@ def format_delta(label: str, value: float | None, previous: float | None) -> str
     if label == "Failure rate":
         return f"{(value - previous) * 100:+.1f} pp"
     change = value - previous
-    if previous == 0:
+    if previous == 0 or abs(change / previous) >= MAX_SHOWN_RATIO:
         return f"{int(change):+,}"
     return f"{int(change):+,} ({change / previous:+.0%})"
 
