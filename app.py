@@ -18,7 +18,9 @@ event = st.Page(
 )
 
 # Hidden: the sidebar links drawn by setup() carry the filter, Streamlit's own would drop it.
-navigation = st.navigation([overview, explorer, security, event], position="hidden")
+navigation = st.navigation(
+    [overview, explorer, security, event, ip_profile, user_profile], position="hidden"
+)
 setup([overview, explorer, security])
 navigation.run()
 mark_complete()

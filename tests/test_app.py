@@ -15,7 +15,14 @@ from audit.schema import metadata
 from tests.conftest import DemoDatabase
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/overview.py", "pages/explorer.py", "pages/security.py", "pages/event.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/explorer.py",
+    "pages/security.py",
+    "pages/event.py",
+    "pages/ip.py",
+    "pages/user.py",
+]
 # A fixed window inside the demo data, so numbers do not depend on today's date.
 WINDOW = {"from": "2026-11-10T00:00:00+00:00", "to": "2026-11-17T00:00:00+00:00", "tz": "UTC"}
 
