@@ -6,16 +6,19 @@ from audit.ui.page import mark_complete, setup
 
 st.set_page_config(page_title="Audit log analytics", page_icon=":material/policy:", layout="wide")
 
-overview = st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)
-explorer = st.Page(
-    "pages/explorer.py", title="Explorer", icon=":material/table_rows:", url_path="explorer"
-)
-security = st.Page(
-    "pages/security.py", title="Security", icon=":material/shield:", url_path="security"
-)
-event = st.Page(
-    "pages/event.py", title="Event detail", icon=":material/description:", url_path="event"
-)
+
+def page(path: str, title: str, icon: str, url_path: str | None = None) -> st.Page:
+    return st.Page(
+        path, title=title, icon=f":material/{icon}:", url_path=url_path, default=url_path is None
+    )
+
+
+overview = page("pages/overview.py", "Overview", "dashboard")
+explorer = page("pages/explorer.py", "Explorer", "table_rows", "explorer")
+security = page("pages/security.py", "Security", "shield", "security")
+event = page("pages/event.py", "Event detail", "description", "event")
+ip_profile = page("pages/ip.py", "IP profile", "lan", "ip")
+user_profile = page("pages/user.py", "User profile", "person", "user")
 
 # Hidden: the sidebar links drawn by setup() carry the filter, Streamlit's own would drop it.
 navigation = st.navigation(
