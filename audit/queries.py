@@ -250,7 +250,7 @@ def _before(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
     )
 
 
-def _order(newest_first: bool, reverse: bool) -> list[sa.ColumnElement]:
+def row_order(newest_first: bool, reverse: bool = False) -> list[sa.ColumnElement]:
     descending = newest_first != reverse
     created = c.created_at.desc() if descending else c.created_at.asc()
     created = created.nulls_first() if reverse else created.nulls_last()
@@ -304,7 +304,7 @@ def page_rows(
         statement = statement.where(_after(after, newest_first))
     if before is not None:
         statement = statement.where(_before(before, newest_first))
-    statement = statement.order_by(*_order(newest_first, reverse)).limit(size + 1)
+    statement = statement.order_by(*row_order(newest_first, reverse)).limit(size + 1)
     with source.engine.connect() as conn:
         result = conn.execute(statement)
         rows = [dict(r._mapping) for r in result]
