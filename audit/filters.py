@@ -35,7 +35,18 @@ LIST_PARAMS: dict[str, str] = {
     "outcomes": "outcome",
     "users": "user",
     "tags": "tag",
+    "excludes": "exclude",
 }
+# Dimensions a value can be excluded on: ?exclude=action:login&exclude=severity:unset
+EXCLUDABLE: tuple[str, ...] = (
+    "action",
+    "resource_type",
+    "severity",
+    "category",
+    "outcome",
+    "user",
+    "ip",
+)
 TEXT_PARAMS: dict[str, str] = {
     "ip": "ip",
     "resource_id": "resource_id",
@@ -66,6 +77,7 @@ class AuditFilter:
     outcomes: tuple[str, ...] = ()
     users: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
     ip: str = ""
     resource_id: str = ""
     session_id: str = ""
@@ -226,6 +238,7 @@ class _Parser:
         range_, start, end = self.time_range(tz)
         outcomes = self.checked("outcome", OUTCOMES.__contains__, "use " + ", ".join(OUTCOMES))
         user_ids = self.checked("user", _is_user_id, "not a user id")
+        excludes = self.checked("exclude", _is_exclusion, "use dimension:value, e.g. action:login")
         result = AuditFilter(
             range=range_,
             start=start,
@@ -238,6 +251,7 @@ class _Parser:
             outcomes=outcomes,
             users=tuple(dict.fromkeys(int(u) for u in user_ids)),
             tags=self.strings("tag"),
+            excludes=excludes,
             **{name: self.text(key) for name, key in TEXT_PARAMS.items()},
         )
         return result, self.notices
@@ -245,6 +259,24 @@ class _Parser:
 
 def _is_user_id(value: str) -> bool:
     return value.isascii() and value.isdigit() and int(value) < 2**63
+
+
+def split_exclusion(item: str) -> tuple[str, str]:
+    dimension, _, value = item.partition(":")
+    return dimension, value
+
+
+def exclusion(dimension: str, value: str) -> str:
+    return f"{dimension}:{value}"
+
+
+def _is_exclusion(item: str) -> bool:
+    dimension, value = split_exclusion(item)
+    if dimension not in EXCLUDABLE or ":" not in item:
+        return False
+    if dimension == "user":
+        return _is_user_id(value)
+    return dimension != "outcome" or value in OUTCOMES
 
 
 # ---------------------------------------------------------------------------------------
@@ -284,6 +316,21 @@ def _outcome_clause(outcomes: Sequence[str]) -> sa.ColumnElement[bool]:
         "unknown": column.is_(None),
     }
     return sa.or_(*(by_name[o] for o in outcomes))
+
+
+def _excluded(item: str) -> sa.ColumnElement[bool]:
+    """Rows whose value differs (NULL counts as different, unless NULL is excluded)."""
+    dimension, value = split_exclusion(item)
+    if dimension == "outcome":
+        return sa.not_(_outcome_clause([value]))
+    column = {"user": audit_logs.c.user_id, "ip": audit_logs.c.ip_address}.get(
+        dimension, audit_logs.c.get(dimension)
+    )
+    null_label = {"severity": UNSET_SEVERITY, "category": UNCATEGORIZED}.get(dimension)
+    if value == null_label:
+        return column.is_not(None)
+    typed = int(value) if dimension == "user" else value
+    return sa.or_(column.is_(None), column != typed)
 
 
 def _ip_clause(ip: str) -> sa.ColumnElement[bool]:
@@ -354,6 +401,7 @@ def where_clause(
         parts.append(_outcome_clause(flt.outcomes))
     if flt.users:
         parts.append(c.user_id.in_(flt.users))
+    parts += [_excluded(item) for item in flt.excludes]
     for tag in flt.tags:
         parts.append(dialect.json_list_contains(c.tags, dialect_name, tag))
     if flt.ip:

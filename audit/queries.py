@@ -439,3 +439,103 @@ def activity_rhythm(source: Source, flt: AuditFilter, now: datetime) -> pd.DataF
     )
     frame = pd.DataFrame(_read(source, statement), columns=["weekday", "hour", "count"])
     return frame.astype("int64")
+
+
+# ---------------------------------------------------------------------------------------
+# Explorer: positions, single events and their neighbours
+
+RELATED_WINDOW = timedelta(minutes=30)
+RELATED_LIMIT = 20
+
+
+def rows_before(
+    source: Source, flt: AuditFilter, now: datetime, cursor: Cursor, newest_first: bool = True
+) -> int:
+    """How many matching rows come before ``cursor`` in the page order (for "rows X to Y")."""
+    statement = (
+        sa.select(sa.func.count())
+        .select_from(audit_logs)
+        .where(_where(source, flt, now), _before(cursor, newest_first))
+    )
+    with source.engine.connect() as conn:
+        return int(conn.execute(statement).scalar_one())
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    moment = cursor.created_at.isoformat() if cursor.created_at else "null"
+    return f"{moment}_{cursor.id}"
+
+
+def decode_cursor(text: str) -> Cursor | None:
+    """The cursor in a URL parameter, or ``None`` when it is not one."""
+    moment, _, row_id = text.rpartition("_")
+    if not row_id.isascii() or not row_id.isdigit() or not moment:
+        return None
+    try:
+        created = None if moment == "null" else datetime.fromisoformat(moment)
+    except ValueError:
+        return None
+    if created is not None and created.tzinfo is not None:
+        return None
+    return Cursor(created, int(row_id))
+
+
+def _single_row_statement(source: Source) -> sa.Select:
+    joined = (
+        audit_logs.outerjoin(users, users.c.id == c.user_id) if source.has_users else audit_logs
+    )
+    return sa.select(*row_columns(source)).select_from(joined)
+
+
+def event_by_id(source: Source, event_id: int, tz: str) -> pd.Series | None:
+    """One event with every field (JSON parsed, time in ``tz``), or ``None``."""
+    statement = _single_row_statement(source).where(c.id == event_id)
+    with source.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(statement)]
+    return rows_frame(rows, tz).iloc[0] if rows else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _near(moment: datetime | None) -> list[sa.ColumnElement[bool]]:
+    if moment is None:
+        return [sa.false()]
+    return [c.created_at >= moment - RELATED_WINDOW, c.created_at <= moment + RELATED_WINDOW]
+
+
+RELATED_KINDS: dict[str, str] = {
+    "session": "Same session",
+    "request": "Same request",
+    "user": "Same user within 30 minutes",
+    "ip": "Same IP within 30 minutes",
+}
+
+
+def related_events(source: Source, event: pd.Series, tz: str) -> dict[str, pd.DataFrame]:
+    """Neighbours of an event, by kind (see RELATED_KINDS); a kind whose key is NULL is absent."""
+    created = event["created_at"]
+    moment = (
+        None if pd.isna(created) else created.tz_convert("UTC").tz_localize(None).to_pydatetime()
+    )
+    keys: dict[str, tuple[Any, list[sa.ColumnElement[bool]]]] = {
+        "session": (event["session_id"], [c.session_id == event["session_id"]]),
+        "request": (event["request_id"], [c.request_id == event["request_id"]]),
+        "user": (event["user_id"], [c.user_id == _int_or_none(event["user_id"]), *_near(moment)]),
+        "ip": (event["ip_address"], [c.ip_address == event["ip_address"], *_near(moment)]),
+    }
+    related: dict[str, pd.DataFrame] = {}
+    for kind, (key, conditions) in keys.items():
+        if key is None or pd.isna(key):
+            continue
+        statement = (
+            _single_row_statement(source)
+            .where(*conditions, c.id != int(event["id"]))
+            .order_by(c.created_at, c.id)
+            .limit(RELATED_LIMIT)
+        )
+        with source.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(statement)]
+        related[kind] = rows_frame(rows, tz)
+    return related

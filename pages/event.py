@@ -1,9 +1,23 @@
-"""One event in full: to be filled by the explorer issue."""
+"""One event in full, by URL: event?id=123."""
 
 import streamlit as st
 
+from audit.ui.event import event_detail
 from audit.ui.page import context
 
-context()
+ctx = context()
+
 st.title("Event detail")
-st.info("Open an event from the Explorer.", icon=":material/construction:")
+st.page_link(
+    "pages/explorer.py",
+    label="Back to the Explorer",
+    icon=":material/arrow_back:",
+    query_params=ctx.filter.to_params(),
+)
+event_id = st.query_params.get("id", "")
+if event_id.isascii() and event_id.isdigit():
+    event_detail(ctx, int(event_id))
+else:
+    st.warning(
+        "Give the event's id in the URL, for example event?id=123.", icon=":material/link_off:"
+    )

@@ -1,23 +1,19 @@
-"""Explorer for analysts: the matching events, newest first."""
+"""Explorer for analysts: search, facets, every matching row a page at a time, and the
+selected event in full."""
 
 import streamlit as st
 
-from audit import queries
+from audit.ui.event import event_detail
+from audit.ui.explorer import facet_panel, results, search_bar
 from audit.ui.page import context
 
 ctx = context()
 
 st.title("Explorer")
 st.caption(ctx.window_text)
-page = queries.page_rows(ctx.source, ctx.filter, ctx.now, size=50)
-columns = [
-    "created_at",
-    "user",
-    "action",
-    "resource_type",
-    "severity",
-    "outcome",
-    "ip_address",
-    "description",
-]
-st.dataframe(page.rows[columns], hide_index=True, width="stretch")
+search_bar(ctx)
+facet_panel(ctx)
+selected = results(ctx)
+if selected is not None:
+    st.divider()
+    event_detail(ctx, selected)

@@ -55,6 +55,19 @@ def filters(draw: st.DrawFn) -> AuditFilter:
         ),
         users=tuple(draw(st.lists(st.integers(0, 10**9), unique=True, max_size=3))),
         tags=draw(word_lists),
+        excludes=tuple(
+            draw(
+                st.lists(
+                    st.one_of(
+                        st.tuples(st.sampled_from(["action", "severity", "ip", "category"]), texts),
+                        st.tuples(st.just("user"), st.integers(0, 10**6).map(str)),
+                        st.tuples(st.just("outcome"), st.sampled_from(["success", "failure"])),
+                    ).map(lambda pair: f"{pair[0]}:{pair[1]}"),
+                    unique=True,
+                    max_size=3,
+                )
+            )
+        ),
         ip=draw(texts),
         resource_id=draw(texts),
         session_id=draw(texts),

@@ -63,5 +63,23 @@ def activity_rhythm(source: Source, flt: AuditFilter, now: datetime) -> pd.DataF
     return _call("activity_rhythm", source, flt, now)
 
 
+def page_rows(
+    source: Source,
+    flt: AuditFilter,
+    now: datetime,
+    size: int,
+    after: queries.Cursor | None,
+    before: queries.Cursor | None,
+    newest_first: bool,
+) -> queries.Page:
+    return _call("page_rows", source, flt, now, size, after, before, newest_first)
+
+
+def rows_before(
+    source: Source, flt: AuditFilter, now: datetime, cursor: queries.Cursor, newest_first: bool
+) -> int:
+    return _call("rows_before", source, flt, now, cursor, newest_first)
+
+
 def clear() -> None:
     st.cache_data.clear()

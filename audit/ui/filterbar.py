@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from audit.db import Source
-from audit.filters import AuditFilter
+from audit.filters import AuditFilter, split_exclusion
 from audit.timerange import CUSTOM, PRESET_LABELS, PRESETS
 from audit.ui import data
+from audit.ui.safe import md_escape
 from audit.ui.urlstate import sync_widget, widget_changed
 from audit.vocab import order_severities
 
@@ -132,14 +133,25 @@ def _other_filters(flt: AuditFilter) -> AuditFilter:
         value = getattr(flt, field)
         if not value:
             continue
-        text = ", ".join(str(v) for v in value) if isinstance(value, tuple) else value
+        shown = ", ".join(str(v) for v in value) if isinstance(value, tuple) else value
+        text = md_escape(shown[:40])
         if st.button(
-            f"{label}: {text[:40]}",
+            f"{label}: {text}",
             key=KEY + "clear." + field,
             icon=":material/close:",
             help="Remove this filter",
         ):
             flt = flt.with_values(**{field: () if isinstance(value, tuple) else ""})
+    for item in flt.excludes:
+        dimension, value = split_exclusion(item)
+        label = f"Not {dimension.replace('_', ' ')}: {md_escape(value[:40])}"
+        if st.button(
+            label,
+            key=KEY + "clear.exclude." + item,
+            icon=":material/close:",
+            help="Remove this filter",
+        ):
+            flt = flt.with_values(excludes=tuple(e for e in flt.excludes if e != item))
     return flt
 
 

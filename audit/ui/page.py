@@ -17,6 +17,7 @@ from audit.timerange import describe_window
 from audit.ui import data
 from audit.ui.context import settings_or_stop, source_or_stop
 from audit.ui.filterbar import filter_bar
+from audit.ui.safe import md_escape
 from audit.ui.urlstate import query_now, read_filter, write_filter
 
 CONTEXT_KEY = "page_context"
@@ -87,13 +88,13 @@ def setup(nav_pages: list[st.Page]) -> PageContext:
     nav_box = st.sidebar.container()
     settings = settings_or_stop()
     source = source_or_stop()
-    flt, notices = read_filter(settings.default_timezone)
+    from_url, notices = read_filter(settings.default_timezone)
     for notice in notices:
-        st.warning(notice, icon=":material/link_off:")
+        st.warning(md_escape(notice), icon=":material/link_off:")
     now = query_now()
-    flt = filter_bar(source, flt, now)
+    flt = filter_bar(source, from_url, now)
     flt = _actions(flt, now)
-    write_filter(flt)
+    write_filter(flt, changed=flt != from_url)
     _show_permalink(flt)
     _navigation(nav_box, nav_pages, flt)
     context = PageContext(settings, source, flt, now)

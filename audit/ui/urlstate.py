@@ -28,13 +28,28 @@ def read_filter(default_tz: str) -> tuple[AuditFilter, list[str]]:
     return AuditFilter.from_params(query_params_lists(), browser_timezone(default_tz))
 
 
-def write_filter(flt: AuditFilter) -> None:
-    """Put the filter in the URL, keeping the page's own parameters (event id, paging...)."""
+# A page position and a selected row belong to one result: a new filter drops them.
+RESULT_PARAMS = frozenset({"after", "before", "selected"})
+
+
+def write_filter(flt: AuditFilter, changed: bool = True) -> None:
+    """Put the filter in the URL, keeping the page's own parameters; when the filter
+    ``changed`` (not merely written out in full), the page position and selection go."""
     current = query_params_lists()
-    others = {k: v for k, v in current.items() if k not in FILTER_PARAM_NAMES}
+    dropped = FILTER_PARAM_NAMES | (RESULT_PARAMS if changed else frozenset())
+    others = {k: v for k, v in current.items() if k not in dropped}
     wanted = others | flt.to_params()
     if wanted != current:
         st.query_params.from_dict(wanted)
+
+
+def set_params(**values: str | None) -> None:
+    """Set (or, with ``None``, remove) page parameters, leaving the rest of the URL."""
+    for key, value in values.items():
+        if value is None:
+            st.query_params.pop(key, None)
+        else:
+            st.query_params[key] = value
 
 
 def query_now() -> datetime:

@@ -1,0 +1,154 @@
+"""One event in full: every field, JSON as JSON, tags, the before/after table and related
+events. Table text is always shown as text, never as markdown or HTML."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from audit import queries
+from audit.diff import diff_values
+from audit.filters import AuditFilter
+from audit.timerange import CUSTOM
+from audit.ui.page import PageContext
+
+FIELDS = (
+    "id", "created_at", "user", "user_id", "action", "resource_type", "resource_id", "description",
+    "severity", "category", "outcome", "error_message", "ip_address", "user_agent", "session_id",
+    "request_id",
+)  # fmt: skip
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def event_url(event_id: int, flt: AuditFilter) -> str:
+    """Relative URL of an event's own page, keeping the filter for the way back."""
+    return "event?" + urlencode({"id": event_id} | flt.to_params(), doseq=True)
+
+
+def _fields_table(event: pd.Series, tz: str) -> None:
+    values = [_text(event[name]) for name in FIELDS]
+    labels = [f"time ({tz})" if name == "created_at" else name.replace("_", " ") for name in FIELDS]
+    st.dataframe(pd.DataFrame({"field": labels, "value": values}), hide_index=True, width="stretch")
+
+
+def _json_block(title: str, value: Any) -> None:
+    st.caption(title)
+    if isinstance(value, dict | list):
+        st.json(value, expanded=2)
+    elif value is None or (isinstance(value, float) and pd.isna(value)):
+        st.text("(empty)")
+    else:
+        st.text(_text(value))  # not valid JSON (possible on SQLite): shown as stored
+
+
+def _changes(event: pd.Series) -> None:
+    old, new = event["old_values"], event["new_values"]
+    if old is None and new is None:
+        return
+    st.subheader("Before and after")
+    changes = diff_values(old, new)
+    if not changes:
+        st.caption("No field changed.")
+        return
+    table = pd.DataFrame(
+        {
+            "field": [c.path for c in changes],
+            "change": [c.kind for c in changes],
+            "before": [_text(c.before) for c in changes],
+            "after": [_text(c.after) for c in changes],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def _explorer_filter(kind: str, event: pd.Series, flt: AuditFilter) -> AuditFilter:
+    """The Explorer filter showing every event of a related group."""
+    base = AuditFilter(tz=flt.tz, range="all")
+    if kind == "session":
+        return base.with_values(session_id=str(event["session_id"]))
+    if kind == "request":
+        return base.with_values(request_id=str(event["request_id"]))
+    moment = event["created_at"].to_pydatetime()
+    around = {
+        "range": CUSTOM,
+        "start": moment - timedelta(minutes=30),
+        "end": moment + timedelta(minutes=30, microseconds=1),
+    }
+    if kind == "user":
+        return base.with_values(users=(int(event["user_id"]),), **around)
+    return base.with_values(ip=str(event["ip_address"]), **around)
+
+
+def _related(ctx: PageContext, event: pd.Series) -> None:
+    st.subheader("Related events")
+    groups = queries.related_events(ctx.source, event, ctx.filter.tz)
+    if not groups:
+        st.caption("This event has no session, request, user or IP to relate it by.")
+    for kind, rows in groups.items():
+        more = "+" if len(rows) >= queries.RELATED_LIMIT else ""
+        st.page_link(
+            "pages/explorer.py",
+            label=f"{queries.RELATED_KINDS[kind]}: {len(rows)}{more} — open in Explorer",
+            icon=":material/open_in_new:",
+            query_params=_explorer_filter(kind, event, ctx.filter).to_params(),
+        )
+        if rows.empty:
+            continue
+        table = pd.DataFrame(
+            {
+                "event": [event_url(int(i), ctx.filter) for i in rows["id"]],
+                "time": rows["created_at"],
+                "user": rows["user"],
+                "action": rows["action"],
+                "outcome": rows["outcome"],
+                "description": rows["description"],
+            }
+        )
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "event": st.column_config.LinkColumn("Event", display_text=r"event\?id=(\d+)"),
+                "time": st.column_config.DatetimeColumn(
+                    f"Time ({ctx.filter.tz})", format="YYYY-MM-DD HH:mm:ss", timezone=ctx.filter.tz
+                ),
+            },
+        )
+
+
+def event_detail(ctx: PageContext, event_id: int) -> None:
+    event = queries.event_by_id(ctx.source, event_id, ctx.filter.tz)
+    if event is None:
+        st.warning(f"There is no event with id {event_id}.", icon=":material/search_off:")
+        return
+    st.subheader(f"Event {event_id}")
+    st.page_link(
+        "pages/event.py",
+        label="Open as its own page",
+        icon=":material/open_in_full:",
+        query_params={"id": str(event_id)} | ctx.filter.to_params(),
+    )
+    _fields_table(event, ctx.filter.tz)
+    tags = event["tags"]
+    st.caption("Tags")
+    st.text(", ".join(map(str, tags)) if isinstance(tags, list) else _text(tags) or "(none)")
+    left, right = st.columns(2)
+    with left:
+        _json_block("Details", event["details"])
+    with right:
+        _json_block("Metadata", event["metadata"])
+    _changes(event)
+    _related(ctx, event)

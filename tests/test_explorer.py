@@ -1,0 +1,243 @@
+"""The Explorer and the event detail: counts, paging, exclusions, selection, before/after,
+related events; against SQL, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from audit import queries
+from audit.filters import AuditFilter
+from audit.queries import Cursor, decode_cursor, encode_cursor
+from tests.conftest import DemoDatabase
+from tests.test_app import page_text, run_page
+
+WINDOW = {
+    "range": "custom",
+    "from": "2026-11-13T00:00:00+00:00",
+    "to": "2026-11-20T00:00:00+00:00",
+    "tz": "UTC",
+}
+WINDOW_SQL = "created_at >= '2026-11-13' AND created_at < '2026-11-20'"
+
+
+def _captions(at) -> str:
+    return " | ".join(c.value for c in at.caption)
+
+
+def test_explorer_shows_exact_total_and_first_page(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_page(
+        "pages/explorer.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, severity="low", **WINDOW
+    )
+    assert not at.exception
+    total = demo.scalar(f"SELECT count(*) FROM audit_logs WHERE {WINDOW_SQL} AND severity = 'low'")
+    assert f"Rows 1 to 50 of {total:,}" in _captions(at)
+    table = at.dataframe[0].value
+    newest = [
+        r.id
+        for r in demo.rows(
+            f"SELECT id FROM audit_logs WHERE {WINDOW_SQL} AND severity = 'low' ORDER BY created_at DESC, id DESC LIMIT 50"
+        )
+    ]
+    assert list(table.index) == newest
+
+
+def _cursor_of(demo: DemoDatabase, offset: int) -> str:
+    row = demo.rows(
+        f"SELECT id, created_at FROM audit_logs WHERE {WINDOW_SQL} "
+        "ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET :o",
+        o=offset,
+    )[0]
+    created = row.created_at
+    created = created if isinstance(created, datetime) else datetime.fromisoformat(created)
+    return encode_cursor(Cursor(created, row.id))
+
+
+def _ids(demo: DemoDatabase, offset: int, limit: int) -> list[int]:
+    sql = (
+        f"SELECT id FROM audit_logs WHERE {WINDOW_SQL} "
+        "ORDER BY created_at DESC, id DESC LIMIT :l OFFSET :o"
+    )
+    return [r.id for r in demo.rows(sql, l=limit, o=offset)]
+
+
+def test_paging_by_cursor_in_the_url(demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Clicking Older/Newer writes these parameters (checked in the browser test).
+    env = {"AUDIT_DB_URL": demo.url}
+    total = demo.scalar(f"SELECT count(*) FROM audit_logs WHERE {WINDOW_SQL}")
+    after = _cursor_of(demo, 24)
+    at = run_page("pages/explorer.py", env, monkeypatch, size="25", after=after, **WINDOW)
+    assert not at.exception
+    assert f"Rows 26 to 50 of {total:,}" in _captions(at)
+    assert list(at.dataframe[0].value.index) == _ids(demo, 25, 25)
+    before = _cursor_of(demo, 50)
+    at = run_page("pages/explorer.py", env, monkeypatch, size="25", before=before, **WINDOW)
+    assert f"Rows 26 to 50 of {total:,}" in _captions(at)
+    assert list(at.dataframe[0].value.index) == _ids(demo, 25, 25)
+
+
+def test_bad_page_parameters_give_notices(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_page(
+        "pages/explorer.py",
+        {"AUDIT_DB_URL": demo.url},
+        monkeypatch,
+        size="7",
+        after="garbage",
+        **WINDOW,
+    )
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Page size" in warnings and "page position" in warnings
+    assert "Rows 1 to 50" in _captions(at)
+
+
+def test_selected_event_shows_every_field_and_before_after(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    row = demo.rows(
+        "SELECT id, action, description FROM audit_logs WHERE category = 'user_management' "
+        "AND old_values IS NOT NULL AND new_values IS NOT NULL ORDER BY id LIMIT 1"
+    )[0]
+    at = run_page(
+        "pages/explorer.py",
+        {"AUDIT_DB_URL": demo.url},
+        monkeypatch,
+        selected=str(row.id),
+        range="all",
+    )
+    assert not at.exception
+    assert any(h.value == f"Event {row.id}" for h in at.subheader)
+    fields = next(df.value for df in at.dataframe if list(df.value.columns) == ["field", "value"])
+    values = dict(zip(fields["field"], fields["value"], strict=True))
+    assert values["id"] == str(row.id) and values["action"] == row.action
+    assert values["description"] == row.description
+    assert any(h.value == "Before and after" for h in at.subheader)
+
+
+def test_event_page_by_url(demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    event_id = demo.scalar("SELECT max(id) FROM audit_logs WHERE session_id IS NOT NULL")
+    at = run_page("pages/event.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, id=str(event_id))
+    assert not at.exception
+    assert any(h.value == f"Event {event_id}" for h in at.subheader)
+    assert any(h.value == "Related events" for h in at.subheader)
+    for bad in ("999999999", "abc"):
+        at = run_page("pages/event.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, id=bad)
+        assert not at.exception and at.warning
+
+
+def test_related_events_equal_sql(demo: DemoDatabase) -> None:
+    event_id = demo.scalar(
+        "SELECT max(id) FROM audit_logs WHERE ip_address IS NOT NULL AND user_id IS NOT NULL AND session_id IS NOT NULL"
+    )
+    event = queries.event_by_id(demo.source, int(event_id), "UTC")
+    assert event is not None
+    related = queries.related_events(demo.source, event, "UTC")
+    row = demo.rows(
+        "SELECT user_id, ip_address, session_id, created_at FROM audit_logs WHERE id = :i",
+        i=event_id,
+    )[0]
+    created = (
+        row.created_at
+        if isinstance(row.created_at, datetime)
+        else datetime.fromisoformat(row.created_at)
+    )
+    from datetime import timedelta
+
+    lo, hi = created - timedelta(minutes=30), created + timedelta(minutes=30)
+    same_user = [
+        r.id
+        for r in demo.rows(
+            "SELECT id FROM audit_logs WHERE user_id = :u AND created_at >= :lo AND created_at <= :hi AND id != :i "
+            "ORDER BY created_at, id LIMIT 20",
+            u=row.user_id,
+            lo=lo,
+            hi=hi,
+            i=event_id,
+        )
+    ]
+    same_session = [
+        r.id
+        for r in demo.rows(
+            "SELECT id FROM audit_logs WHERE session_id = :s AND id != :i ORDER BY created_at, id LIMIT 20",
+            s=row.session_id,
+            i=event_id,
+        )
+    ]
+    assert list(related["user"]["id"]) == same_user
+    assert list(related["session"]["id"]) == same_session
+    assert "request" not in related or all(related["request"]["request_id"] == event["request_id"])
+
+
+def test_exclusions_match_sql(demo: DemoDatabase) -> None:
+    flt = AuditFilter(
+        range="all", excludes=("severity:info", "severity:unset", "action:login", "outcome:failure")
+    )
+    expected = demo.scalar(
+        "SELECT count(*) FROM audit_logs WHERE severity IS NOT NULL AND severity != 'info' "
+        "AND action != 'login' AND (success IS NULL OR success = true)"
+    )
+    assert queries.count_events(demo.source, flt, demo.now) == expected
+    user = demo.scalar("SELECT min(user_id) FROM audit_logs")
+    flt = AuditFilter(range="all", excludes=(f"user:{user}",))
+    expected = demo.scalar(
+        "SELECT count(*) FROM audit_logs WHERE user_id IS NULL OR user_id != :u", u=user
+    )
+    assert queries.count_events(demo.source, flt, demo.now) == expected
+
+
+def test_rows_before_counts_the_position(demo: DemoDatabase) -> None:
+    flt = AuditFilter(range="7d")
+    page = queries.page_rows(demo.source, flt, demo.now, size=25)
+    second = queries.page_rows(demo.source, flt, demo.now, size=25, after=page.last)
+    assert queries.rows_before(demo.source, flt, demo.now, second.first) == 25
+    oldest = queries.page_rows(demo.source, flt, demo.now, size=10, newest_first=False)
+    assert queries.rows_before(demo.source, flt, demo.now, oldest.first, newest_first=False) == 0
+
+
+def test_cursor_round_trip() -> None:
+    for cursor in (Cursor(datetime(2026, 11, 1, 12, 0, 0, 123456), 42), Cursor(None, 7)):
+        assert decode_cursor(encode_cursor(cursor)) == cursor
+    for bad in (
+        "",
+        "x",
+        "2026-11-01_",
+        "_5",
+        "2026-13-01T00:00_5",
+        "2026-11-01T00:00+01:00_5",
+        "2026_-5",
+    ):
+        assert decode_cursor(bad) is None
+
+
+def test_page_text_never_renders_table_text_as_markdown(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audit.schema import audit_logs, metadata
+
+    writer = sa.create_engine(db_url)
+    metadata.create_all(writer)
+    hostile = "**bold** [link](javascript:alert(1)) <img src=x onerror=alert(1)> :red[x]"
+    with writer.begin() as conn:
+        conn.execute(
+            audit_logs.insert().values(
+                action=hostile,
+                resource_type="x",
+                description=hostile,
+                created_at=datetime(2026, 11, 1),
+            )
+        )
+    writer.dispose()
+    at = run_page(
+        "pages/explorer.py", {"AUDIT_DB_URL": db_url}, monkeypatch, range="all", selected="1"
+    )
+    assert not at.exception
+    assert hostile not in page_text(at)  # never passed to a markdown element unescaped
+    pills = [o.content for el in at.get("button_group") for o in el.proto.options]
+    assert pills and not any("[link](" in label for label in pills)
+    assert any("\\[link\\]\\(javascript" in label for label in pills)
