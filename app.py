@@ -24,6 +24,6 @@ user_profile = page("pages/user.py", "User profile", "person", "user")
 navigation = st.navigation(
     [overview, explorer, security, event, ip_profile, user_profile], position="hidden"
 )
-setup([overview, explorer, security])
+setup([overview, explorer, security], current=navigation)
 navigation.run()
 mark_complete()

@@ -20,6 +20,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 COMPLETE_MARKER_ID = "audit-page-complete"
+PROBLEM_MARKER_ID = "audit-page-problem"
 EXCEPTION_SELECTOR = '[data-testid="stException"]'
 
 _APP_IDLE = (
@@ -49,6 +50,12 @@ class PageNotReady(RuntimeError):
     """The page did not finish drawing in time, or drew an error."""
 
 
+def _problem_text(page: Page) -> str:
+    alerts = page.locator('[data-testid="stAlert"]')
+    texts = [alerts.nth(i).inner_text().strip() for i in range(alerts.count())]
+    return " ".join(t for t in texts if t) or "no details shown"
+
+
 def launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(
         executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
@@ -67,6 +74,8 @@ def wait_until_drawn(page: Page, timeout: float = 60.0, settle: float = 0.3) -> 
     while time.monotonic() < deadline:
         if page.query_selector(EXCEPTION_SELECTOR):
             raise PageNotReady("the page shows an exception")
+        if page.query_selector(f"#{PROBLEM_MARKER_ID}"):
+            raise PageNotReady(f"the page reports a problem: {_problem_text(page)}")
         if _drawn(page):
             page.evaluate("document.fonts.ready.then(() => true)")
             time.sleep(settle)

@@ -412,3 +412,33 @@ def where_clause(
     if flt.text:
         parts.append(_text_clause(flt.text, dialect_name, has_users))
     return sa.and_(sa.true(), *parts)
+
+
+_WORDS: dict[str, str] = {
+    "severities": "Severity",
+    "categories": "Category",
+    "actions": "Action",
+    "resource_types": "Resource type",
+    "outcomes": "Outcome",
+    "users": "User id",
+    "tags": "Tag",
+    "ip": "IP",
+    "resource_id": "Resource id",
+    "session_id": "Session",
+    "request_id": "Request",
+    "text": "Search",
+}
+
+
+def describe_filter(flt: AuditFilter) -> str:
+    """The filters (not the range) in words, for report headers: 'all events' when none."""
+    parts = []
+    for name, word in _WORDS.items():
+        value = getattr(flt, name)
+        if value:
+            shown = ", ".join(map(str, value)) if isinstance(value, tuple) else f"“{value}”"
+            parts.append(f"{word}: {shown}")
+    for item in flt.excludes:
+        dimension, value = split_exclusion(item)
+        parts.append(f"not {dimension.replace('_', ' ')}: {value}")
+    return "; ".join(parts) if parts else "all events"

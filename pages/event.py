@@ -8,12 +8,14 @@ from audit.ui.page import context
 ctx = context()
 
 st.title("Event detail")
-st.page_link(
-    "pages/explorer.py",
-    label="Back to the Explorer",
-    icon=":material/arrow_back:",
-    query_params=ctx.filter.to_params(),
-)
+if not ctx.report:
+    back = ctx.view_params()
+    st.page_link(
+        "pages/explorer.py",
+        label="Back to the Explorer",
+        icon=":material/arrow_back:",
+        query_params=back,
+    )
 event_id = st.query_params.get("id", "")
 if event_id.isascii() and event_id.isdigit():
     event_detail(ctx, int(event_id))

@@ -11,8 +11,9 @@ ctx = context()
 
 st.title("Explorer")
 st.caption(ctx.window_text)
-search_bar(ctx)
-facet_panel(ctx)
+if not ctx.report:
+    search_bar(ctx)
+    facet_panel(ctx)
 selected = results(ctx)
 if selected is not None:
     st.divider()

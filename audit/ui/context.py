@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audit.browser import PROBLEM_MARKER_ID
 from audit.config import DEMO_DB_PATH, ConfigError, Settings, load_settings
 from audit.db import Health, HealthReport, Source, check_database, create_readonly_engine
 
@@ -20,6 +21,7 @@ def settings_or_stop() -> Settings:
     try:
         return _settings()
     except ConfigError as exc:
+        st.html(f'<span id="{PROBLEM_MARKER_ID}"></span>')
         st.error("The dashboard's configuration is invalid.", icon=":material/settings:")
         st.text(str(exc))
         st.caption("Fix the value in the environment or in .streamlit/secrets.toml, then reload.")
@@ -60,6 +62,7 @@ def _show_problem(report: HealthReport) -> None:
         Health.EMPTY: "No audit events yet",
     }
     st.header(titles[report.status])
+    st.html(f'<span id="{PROBLEM_MARKER_ID}"></span>')  # tells report jobs the page failed
     st.error(report.message, icon=":material/database:")
     st.info(report.fix, icon=":material/build:")
     if report.status is Health.UNREACHABLE:

@@ -16,6 +16,7 @@ from audit.diff import diff_values
 from audit.filters import AuditFilter
 from audit.timerange import CUSTOM
 from audit.ui.page import PageContext
+from audit.ui.report import static_table
 
 FIELDS = (
     "id", "created_at", "user", "user_id", "action", "resource_type", "resource_id", "description",
@@ -29,6 +30,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat(timespec="seconds")
     return str(value)
 
 
@@ -37,10 +40,17 @@ def event_url(event_id: int, flt: AuditFilter) -> str:
     return "event?" + urlencode({"id": event_id} | flt.to_params(), doseq=True)
 
 
-def _fields_table(event: pd.Series, tz: str) -> None:
+def _table(frame: pd.DataFrame, report: bool, **options: object) -> None:
+    if report:
+        static_table(frame)
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch", **options)
+
+
+def _fields_table(event: pd.Series, tz: str, report: bool) -> None:
     values = [_text(event[name]) for name in FIELDS]
     labels = [f"time ({tz})" if name == "created_at" else name.replace("_", " ") for name in FIELDS]
-    st.dataframe(pd.DataFrame({"field": labels, "value": values}), hide_index=True, width="stretch")
+    _table(pd.DataFrame({"field": labels, "value": values}), report)
 
 
 def _json_block(title: str, value: Any) -> None:
@@ -53,7 +63,7 @@ def _json_block(title: str, value: Any) -> None:
         st.text(_text(value))  # not valid JSON (possible on SQLite): shown as stored
 
 
-def _changes(event: pd.Series) -> None:
+def _changes(event: pd.Series, report: bool) -> None:
     old, new = event["old_values"], event["new_values"]
     if old is None and new is None:
         return
@@ -70,7 +80,7 @@ def _changes(event: pd.Series) -> None:
             "after": [_text(c.after) for c in changes],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    _table(table, report)
 
 
 def _explorer_filter(kind: str, event: pd.Series, flt: AuditFilter) -> AuditFilter:
@@ -91,6 +101,37 @@ def _explorer_filter(kind: str, event: pd.Series, flt: AuditFilter) -> AuditFilt
     return base.with_values(ip=str(event["ip_address"]), **around)
 
 
+def _related_table(ctx: PageContext, rows: pd.DataFrame) -> None:
+    if ctx.report:
+        shown = rows[["id", "created_at", "user", "action", "outcome", "description"]].copy()
+        shown["created_at"] = shown["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+        static_table(shown)
+        return
+    table = pd.DataFrame(
+        {
+            "event": [event_url(int(i), ctx.filter) for i in rows["id"]],
+            "time": rows["created_at"],
+            "user": rows["user"],
+            "action": rows["action"],
+            "outcome": rows["outcome"],
+            "description": rows["description"],
+        }
+    )
+    tz = ctx.filter.tz
+    config = st.column_config
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "event": config.LinkColumn("Event", display_text=r"event\?id=(\d+)"),
+            "time": config.DatetimeColumn(
+                f"Time ({tz})", format="YYYY-MM-DD HH:mm:ss", timezone=tz
+            ),
+        },
+    )
+
+
 def _related(ctx: PageContext, event: pd.Series) -> None:
     st.subheader("Related events")
     groups = queries.related_events(ctx.source, event, ctx.filter.tz)
@@ -98,35 +139,18 @@ def _related(ctx: PageContext, event: pd.Series) -> None:
         st.caption("This event has no session, request, user or IP to relate it by.")
     for kind, rows in groups.items():
         more = "+" if len(rows) >= queries.RELATED_LIMIT else ""
-        st.page_link(
-            "pages/explorer.py",
-            label=f"{queries.RELATED_KINDS[kind]}: {len(rows)}{more} — open in Explorer",
-            icon=":material/open_in_new:",
-            query_params=_explorer_filter(kind, event, ctx.filter).to_params(),
-        )
-        if rows.empty:
-            continue
-        table = pd.DataFrame(
-            {
-                "event": [event_url(int(i), ctx.filter) for i in rows["id"]],
-                "time": rows["created_at"],
-                "user": rows["user"],
-                "action": rows["action"],
-                "outcome": rows["outcome"],
-                "description": rows["description"],
-            }
-        )
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "event": st.column_config.LinkColumn("Event", display_text=r"event\?id=(\d+)"),
-                "time": st.column_config.DatetimeColumn(
-                    f"Time ({ctx.filter.tz})", format="YYYY-MM-DD HH:mm:ss", timezone=ctx.filter.tz
-                ),
-            },
-        )
+        title = f"{queries.RELATED_KINDS[kind]}: {len(rows)}{more}"
+        if ctx.report:
+            st.caption(title)
+        else:
+            st.page_link(
+                "pages/explorer.py",
+                label=f"{title} — open in Explorer",
+                icon=":material/open_in_new:",
+                query_params=_explorer_filter(kind, event, ctx.filter).to_params(),
+            )
+        if not rows.empty:
+            _related_table(ctx, rows)
 
 
 def event_detail(ctx: PageContext, event_id: int) -> None:
@@ -135,13 +159,14 @@ def event_detail(ctx: PageContext, event_id: int) -> None:
         st.warning(f"There is no event with id {event_id}.", icon=":material/search_off:")
         return
     st.subheader(f"Event {event_id}")
-    st.page_link(
-        "pages/event.py",
-        label="Open as its own page",
-        icon=":material/open_in_full:",
-        query_params={"id": str(event_id)} | ctx.filter.to_params(),
-    )
-    _fields_table(event, ctx.filter.tz)
+    if not ctx.report:
+        st.page_link(
+            "pages/event.py",
+            label="Open as its own page",
+            icon=":material/open_in_full:",
+            query_params={"id": str(event_id)} | ctx.view_params(),
+        )
+    _fields_table(event, ctx.filter.tz, ctx.report)
     tags = event["tags"]
     st.caption("Tags")
     st.text(", ".join(map(str, tags)) if isinstance(tags, list) else _text(tags) or "(none)")
@@ -150,5 +175,5 @@ def event_detail(ctx: PageContext, event_id: int) -> None:
         _json_block("Details", event["details"])
     with right:
         _json_block("Metadata", event["metadata"])
-    _changes(event)
+    _changes(event, ctx.report)
     _related(ctx, event)

@@ -12,6 +12,7 @@ from audit.filters import AuditFilter, exclusion, split_exclusion
 from audit.queries import PAGE_SIZES, Cursor, decode_cursor, encode_cursor
 from audit.ui import data
 from audit.ui.page import PageContext
+from audit.ui.report import static_table
 from audit.ui.safe import md_escape
 from audit.ui.urlstate import set_params, sync_widget, widget_changed, write_filter
 
@@ -271,7 +272,7 @@ def _table_options(paging: Paging) -> bool:
 def results(ctx: PageContext) -> int | None:
     """The paged table; returns the id of the selected event (from the URL or a click)."""
     paging = paging_from_url()
-    show_json = _table_options(paging)
+    show_json = False if ctx.report else _table_options(paging)
     total = data.count_events(ctx.source, ctx.filter, ctx.now)
     page = data.page_rows(
         ctx.source,
@@ -283,6 +284,9 @@ def results(ctx: PageContext) -> int | None:
         paging.newest_first,
     )
     first_row = _position(ctx, page, paging.newest_first)
+    if ctx.report:
+        _report_table(ctx, page.rows, first_row, total)
+        return _selected_id(None, page.rows)
     _pager(first_row, len(page.rows), total, page, paging)
     if page.rows.empty:
         st.info("No events match these filters.", icon=":material/search_off:")
@@ -298,6 +302,19 @@ def results(ctx: PageContext) -> int | None:
         height=min(38 + 35 * len(page.rows), 640),
     )
     return _selected_id(event, page.rows)
+
+
+def _report_table(ctx: PageContext, rows: pd.DataFrame, first_row: int, total: int) -> None:
+    if rows.empty:
+        st.info("No events match these filters.", icon=":material/search_off:")
+        return
+    shown = _display_frame(rows, show_json=False).reset_index()
+    shown["created_at"] = shown["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    shown["outcome_ok"] = rows["outcome"].to_numpy()
+    shown = shown.rename(columns={"created_at": f"time ({ctx.filter.tz})", "outcome_ok": "outcome"})
+    last_row = first_row + len(rows) - 1
+    st.caption(f"Rows {first_row:,} to {last_row:,} of {total:,}")
+    static_table(shown, total)
 
 
 def _selected_id(event, rows: pd.DataFrame) -> int | None:

@@ -8,7 +8,7 @@ from audit import charts, drill
 from audit.queries import BREAKDOWNS, DIMENSIONS
 from audit.ui import data
 from audit.ui.page import PageContext
-from audit.ui.widgets import CHART_CONFIG, drill_chart
+from audit.ui.widgets import CHART_CONFIG, STATIC_CHART_CONFIG, drill_chart
 
 TOP_LISTS = (
     ("action", "Top actions"),
@@ -26,21 +26,32 @@ def volume_section(ctx: PageContext) -> None:
         charts.volume_chart(severity, "severity", flt.tz),
         "volume.severity",
         lambda p: drill.from_volume_point(flt, "severity", p, width, now),
+        static=ctx.report,
     )
-    breakdown = st.segmented_control(
-        "Break down by",
-        [b for b in BREAKDOWNS if b != "severity"],
-        format_func=lambda b: DIMENSIONS[b].title,
-        default="category",
-        key="breakdown",
-        bind="query-params",
-        required=True,
-    )
+    breakdown = _breakdown(ctx.report)
     frame = data.volume(source, flt, now, breakdown)
     drill_chart(
         charts.volume_chart(frame, breakdown, flt.tz),
         f"volume.{breakdown}",
         lambda p: drill.from_volume_point(flt, breakdown, p, width, now),
+        static=ctx.report,
+    )
+
+
+def _breakdown(report: bool) -> str:
+    """The second volume chart's breakdown, kept in the URL (``breakdown=action``)."""
+    choices = [b for b in BREAKDOWNS if b != "severity"]
+    if report:  # no controls in a report: the URL's choice, or the default
+        chosen = st.query_params.get("breakdown", "category")
+        return chosen if chosen in choices else "category"
+    return st.segmented_control(
+        "Break down by",
+        choices,
+        format_func=lambda b: DIMENSIONS[b].title,
+        default="category",
+        key="breakdown",
+        bind="query-params",
+        required=True,
     )
 
 
@@ -52,6 +63,7 @@ def top_section(ctx: PageContext) -> None:
                 charts.top_chart(top, title),
                 f"top.{by}",
                 lambda p, by=by: drill.from_top_point(ctx.filter, by, p),
+                static=ctx.report,
             )
 
 
@@ -64,9 +76,11 @@ def heatmap_section(ctx: PageContext) -> None:
             ),
             "heatmap.severity_category",
             lambda p: drill.from_heatmap_point(ctx.filter, p),
+            static=ctx.report,
         )
     with right:
         rhythm = data.activity_rhythm(ctx.source, ctx.filter, ctx.now)
+        config = STATIC_CHART_CONFIG if ctx.report else CHART_CONFIG
         st.plotly_chart(
-            charts.rhythm_heatmap(rhythm, ctx.filter.tz), config=CHART_CONFIG, width="stretch"
+            charts.rhythm_heatmap(rhythm, ctx.filter.tz), config=config, width="stretch"
         )

@@ -17,8 +17,9 @@ from audit.timerange import describe_window
 from audit.ui import data
 from audit.ui.context import settings_or_stop, source_or_stop
 from audit.ui.filterbar import filter_bar
+from audit.ui.report import report_header
 from audit.ui.safe import md_escape
-from audit.ui.urlstate import query_now, read_filter, write_filter
+from audit.ui.urlstate import NOW_PARAM, is_report, query_now, read_filter, write_filter
 
 CONTEXT_KEY = "page_context"
 
@@ -39,6 +40,15 @@ class PageContext:
     source: Source
     filter: AuditFilter
     now: datetime
+    now_pinned: bool = False
+    report: bool = False
+
+    def view_params(self) -> dict[str, list[str]]:
+        """What a link to another page carries: the filter, and a pinned ``now``."""
+        params = self.filter.to_params()
+        if self.now_pinned:
+            params[NOW_PARAM] = [self.now.isoformat()]
+        return params
 
     @property
     def window_text(self) -> str:
@@ -46,10 +56,10 @@ class PageContext:
 
 
 def _navigation(
-    box: st.delta_generator.DeltaGenerator, pages: list[st.Page], flt: AuditFilter
+    box: st.delta_generator.DeltaGenerator, pages: list[st.Page], ctx: PageContext
 ) -> None:
     """Links that carry the filter (Streamlit's own navigation would drop it)."""
-    params = flt.to_params()
+    params = ctx.view_params()
     with box:
         for page in pages:
             st.page_link(page, query_params=params)
@@ -83,23 +93,28 @@ def _show_permalink(flt: AuditFilter) -> None:
         st.code(f"{base}?{urlencode(flt.to_params(), doseq=True)}", language=None, wrap_lines=True)
 
 
-def setup(nav_pages: list[st.Page]) -> PageContext:
+def setup(nav_pages: list[st.Page], current: st.Page) -> PageContext:
     """Everything before a page draws; stops with a clear message on any problem."""
-    nav_box = st.sidebar.container()
+    report = is_report()
+    nav_box = st.container() if report else st.sidebar.container()
     settings = settings_or_stop()
     source = source_or_stop()
     from_url, notices = read_filter(settings.default_timezone)
     for notice in notices:
         st.warning(md_escape(notice), icon=":material/link_off:")
-    now = query_now()
-    flt = filter_bar(source, from_url, now)
-    flt = _actions(flt, now)
+    now, now_pinned = query_now()
+    flt = from_url
+    if not report:
+        flt = _actions(filter_bar(source, from_url, now), now)
     write_filter(flt, changed=flt != from_url)
-    _show_permalink(flt)
-    _navigation(nav_box, nav_pages, flt)
-    context = PageContext(settings, source, flt, now)
-    st.session_state[CONTEXT_KEY] = context
-    return context
+    ctx = PageContext(settings, source, flt, now, now_pinned, report)
+    if report:
+        report_header(ctx, current.title, nav_box)
+    else:
+        _show_permalink(flt)
+        _navigation(nav_box, nav_pages, ctx)
+    st.session_state[CONTEXT_KEY] = ctx
+    return ctx
 
 
 def mark_complete() -> None:

@@ -3,13 +3,14 @@ widgets and URL in step in both directions."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import streamlit as st
 
 from audit.filters import FILTER_PARAM_NAMES, AuditFilter
 from audit.timerange import is_valid_timezone, utc_now
+from audit.ui.safe import md_escape
 
 _MISSING = object()
 
@@ -52,11 +53,27 @@ def set_params(**values: str | None) -> None:
             st.query_params[key] = value
 
 
-def query_now() -> datetime:
-    """The moment relative ranges end at: the next whole minute, so cached results are
-    reused within a minute and the newest events are still included."""
+NOW_PARAM = "now"
+
+
+def query_now() -> tuple[datetime, bool]:
+    """The moment relative ranges end at, and whether the URL fixed it (``now=<ISO>``,
+    for reports that must come out the same every time). Otherwise the next whole minute,
+    so cached results are reused within a minute and the newest events are included."""
+    text = st.query_params.get(NOW_PARAM)
+    if text:
+        try:
+            moment = datetime.fromisoformat(text)
+            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC), True
+        except ValueError:
+            st.warning(md_escape(f"Ignored now={text[:40]!r}: not a date and time."))
     now = utc_now()
-    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return now.replace(second=0, microsecond=0) + timedelta(minutes=1), False
+
+
+def is_report() -> bool:
+    """``?report=1``: a static, print-friendly page for scheduled screenshots."""
+    return st.query_params.get("report") == "1"
 
 
 def sync_widget(key: str, url_value: Any) -> None:

@@ -52,12 +52,20 @@ def kpi_row(kpis: Kpis) -> None:
         )
 
 
+STATIC_CHART_CONFIG = {"displayModeBar": False, "staticPlot": True}
+
+
 def drill_chart(
     figure: go.Figure,
     key: str,
     to_filter: Callable[[Mapping[str, Any]], AuditFilter | None],
+    static: bool = False,
 ) -> None:
-    """A chart whose clicked mark opens the Explorer with the filter it stands for."""
+    """A chart whose clicked mark opens the Explorer with the filter it stands for;
+    ``static`` (report mode) draws it without any interaction."""
+    if static:
+        st.plotly_chart(figure, config=STATIC_CHART_CONFIG, width="stretch")
+        return
     nonce = st.session_state.setdefault(NONCE_KEY, 0)
     event = st.plotly_chart(
         figure,

@@ -1,0 +1,71 @@
+"""Report mode (``?report=1``): a header that says what the page shows, a fixed width, and
+no controls, for scheduled screenshots."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from audit.filters import describe_filter
+from audit.ui.safe import md_escape
+
+if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
+
+    from audit.ui.page import PageContext
+
+APP_TITLE = "Audit log analytics"
+REPORT_WIDTH_PX = 1200
+# Our own constant CSS (no data in it): fixed width, no app header or toolbar.
+REPORT_CSS = f"""<style>
+[data-testid="stMainBlockContainer"] {{ max-width: {REPORT_WIDTH_PX}px; padding-top: 1.5rem; }}
+[data-testid="stHeader"], [data-testid="stToolbar"] {{ display: none; }}
+</style>"""
+
+
+def report_header(ctx: PageContext, page_title: str, box: DeltaGenerator) -> None:
+    zone = ZoneInfo(ctx.filter.tz)
+    generated = ctx.now.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    with box:
+        st.html(REPORT_CSS)
+        st.subheader(f"{APP_TITLE} · {page_title}")
+        facts = {
+            "Range": ctx.window_text,
+            "Filters": describe_filter(ctx.filter),
+            "As of" if ctx.now_pinned else "Generated": generated,
+        }
+        for label, value in facts.items():
+            st.caption(f"**{label}:** {md_escape(value)}")
+        st.divider()
+
+
+_TABLE_CSS = (
+    "<style>.audit-static{border-collapse:collapse;width:100%;font-size:0.85rem}"
+    ".audit-static th,.audit-static td{border:1px solid #e2e8f0;padding:4px 8px;"
+    "text-align:left;vertical-align:top;white-space:pre-wrap;word-break:break-word}"
+    ".audit-static th{background:#f1f5f9;font-weight:600}</style>"
+)
+
+
+def _cell(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return ""
+    return html.escape(str(value))
+
+
+def static_table(frame: pd.DataFrame, total: int | None = None) -> None:
+    """A table drawn as plain HTML, not the scrolling canvas, so a screenshot shows every
+    row. Every cell is HTML-escaped: table text is shown as text, never as markup."""
+    head = "".join(f"<th>{_cell(c)}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False, name=None)
+    )
+    table = f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+    st.html(f'{_TABLE_CSS}<table class="audit-static">{table}</table>')
+    if total is not None:
+        st.caption(f"{len(frame):,} of {total:,} rows shown")
