@@ -1,7 +1,9 @@
 """Entry point: ``streamlit run app.py``. Registers every page explicitly."""
 
+import sqlalchemy as sa
 import streamlit as st
 
+from audit.ui.context import show_query_failure
 from audit.ui.page import mark_complete, setup
 
 st.set_page_config(page_title="Audit log analytics", page_icon=":material/policy:", layout="wide")
@@ -24,6 +26,10 @@ user_profile = page("pages/user.py", "User profile", "person", "user")
 navigation = st.navigation(
     [overview, explorer, security, event, ip_profile, user_profile], position="hidden"
 )
-setup([overview, explorer, security], current=navigation)
-navigation.run()
-mark_complete()
+try:
+    setup([overview, explorer, security], current=navigation)
+    navigation.run()
+except sa.exc.DBAPIError as error:  # timeout or lost database: a message, not a traceback
+    show_query_failure(error)
+else:
+    mark_complete()

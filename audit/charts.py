@@ -3,6 +3,8 @@ Every clickable mark carries its filter values in ``customdata`` for drill-throu
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -12,6 +14,12 @@ BUCKET_TITLES = {"minute": "per minute", "hour": "per hour", "day": "per day", "
 CHART_FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 12}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HEAT_SCALE = "Blues"
+
+
+def plotly_text(value: object) -> str:
+    """Data shown in a chart: plotly reads a subset of HTML (links, styles) in text, so
+    markup characters are escaped and the text shows as itself."""
+    return html.escape(str(value), quote=False)
 
 
 def _layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
@@ -54,10 +62,10 @@ def volume_chart(frame: pd.DataFrame, by: str, tz: str) -> go.Figure:
         figure.add_bar(
             x=pivot.index,
             y=pivot[value],
-            name=value,
+            name=plotly_text(value),
             marker_color=series_color(value, by),
             customdata=[[value, bucket.isoformat()] for bucket in pivot.index],
-            hovertemplate=f"%{{x}}<br>{value}: %{{y:,}}<extra></extra>",
+            hovertemplate="%{x}<br>%{fullData.name}: %{y:,}<extra></extra>",
         )
     title = f"Events {BUCKET_TITLES.get(width, '')} by {by.replace('_', ' ')}"
     _layout(figure, title)
@@ -82,7 +90,7 @@ def top_chart(frame: pd.DataFrame, title: str) -> go.Figure:
     figure = go.Figure(
         go.Bar(
             x=shown["count"],
-            y=shown["label"],
+            y=[plotly_text(label) for label in shown["label"]],
             orientation="h",
             marker_color="#2563eb",
             customdata=[[None if pd.isna(v) else str(v)] for v in shown["value"]],
@@ -110,8 +118,8 @@ def severity_category_heatmap(frame: pd.DataFrame) -> go.Figure:
     figure = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(),
-            x=categories,
-            y=list(grid.index),
+            x=[plotly_text(k) for k in categories],
+            y=[plotly_text(s) for s in grid.index],
             colorscale=HEAT_SCALE,
             customdata=[[[s, k] for k in categories] for s in grid.index],
             hovertemplate="%{y} / %{x}: %{z:,}<extra></extra>",

@@ -121,3 +121,21 @@ def fresh_streamlit_caches() -> Iterator[None]:
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session", params=DIALECTS)
+def hostile(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoDatabase]:
+    """A database of hostile rows (tests/hostile.py) on each dialect."""
+    from tests.hostile import write_hostile
+
+    with fresh_database(request.param, tmp_path_factory.mktemp("hostile")) as url:
+        write_hostile(url)
+        writer = sa.create_engine(url)
+        engine = create_readonly_engine(url)
+        report = check_database(engine)
+        assert report.source is not None, report.message
+        yield DemoDatabase(request.param, url, writer, report.source)
+        engine.dispose()
+        writer.dispose()

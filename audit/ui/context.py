@@ -3,13 +3,24 @@ on first start, and a clear page instead of a traceback when any of it is wrong.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 import streamlit as st
 
 from audit.browser import PROBLEM_MARKER_ID
 from audit.config import DEMO_DB_PATH, ConfigError, Settings, load_settings
-from audit.db import Health, HealthReport, Source, check_database, create_readonly_engine
+from audit.db import (
+    Health,
+    HealthReport,
+    Source,
+    check_database,
+    create_readonly_engine,
+    is_timeout_error,
+)
+from audit.timerange import utc_now
+from audit.ui.safe import md_escape
 
 HEALTH_RECHECK_SECONDS = 10
+RECOVERY_POLL_SECONDS = 5
 
 
 @st.cache_resource(show_spinner=False)
@@ -62,14 +73,46 @@ def _show_problem(report: HealthReport) -> None:
         Health.EMPTY: "No audit events yet",
     }
     st.header(titles[report.status])
-    st.html(f'<span id="{PROBLEM_MARKER_ID}"></span>')  # tells report jobs the page failed
-    st.error(report.message, icon=":material/database:")
-    st.info(report.fix, icon=":material/build:")
+    _problem_marker()
+    st.error(md_escape(report.message), icon=":material/database:")
+    st.info(md_escape(report.fix), icon=":material/build:")
     if report.status is Health.UNREACHABLE:
-        st.caption(f"The dashboard checks again every {HEALTH_RECHECK_SECONDS} seconds.")
+        _wait_for_database()
+
+
+def _problem_marker() -> None:
+    st.html(f'<span id="{PROBLEM_MARKER_ID}"></span>')  # tells report jobs the page failed
+
+
+@st.fragment(run_every=RECOVERY_POLL_SECONDS)
+def _wait_for_database() -> None:
+    """Polls while the page is open, and redraws the whole page once the database is back."""
+    settings = _settings()
+    if check_database(_engine(settings.db_url, settings.statement_timeout_seconds)).ok:
+        _health.clear()
+        st.rerun(scope="app")
+    checked = utc_now().strftime("%H:%M:%S UTC")
+    st.caption(f"Checked at {checked}; checking again every {RECOVERY_POLL_SECONDS} seconds.")
+
+
+def show_query_failure(error: sa.exc.DBAPIError) -> None:
+    """A query failed while the page was drawn: say why, keep the page usable, no traceback."""
+    _problem_marker()
+    if is_timeout_error(error):
+        seconds = _settings().statement_timeout_seconds
+        st.warning(
+            f"A query ran longer than the {seconds:g} s statement timeout and was stopped. "
+            "Narrow the time range or the filters, or raise statement_timeout_seconds.",
+            icon=":material/timer_off:",
+        )
         if st.button("Try again", icon=":material/refresh:"):
-            _health.clear()
             st.rerun()
+        return
+    _health.clear()
+    st.header("Database unavailable")
+    reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:300]
+    st.error(md_escape(f"A query failed: {reason}"), icon=":material/database:")
+    _wait_for_database()
 
 
 def source_or_stop() -> Source:
@@ -80,7 +123,7 @@ def source_or_stop() -> Source:
     try:
         report = _health(settings.db_url, settings.statement_timeout_seconds)
     except ValueError as exc:  # an unsupported URL
-        st.error(f"The database URL cannot be used: {exc}")
+        st.error(md_escape(f"The database URL cannot be used: {exc}"))
         st.stop()
     if not report.ok:
         _show_problem(report)

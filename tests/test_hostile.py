@@ -1,0 +1,65 @@
+"""Every page and the event detail on hostile data: no exception, nothing rendered as markup."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit import queries
+from audit.filters import AuditFilter
+from tests.conftest import DemoDatabase
+from tests.hostile import IMG, MD_LINK, SCRIPT
+from tests.test_app import PAGES, page_text, run_page
+
+QUERIES = [
+    {"range": "all"},
+    {"range": "all", "tz": "Asia/Kolkata", "q": "<script>"},
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("params", QUERIES, ids=["all", "search"])
+def test_pages_render_hostile_data(
+    hostile: DemoDatabase, page: str, params: dict, monkeypatch
+) -> None:
+    extra = {"id": "1", "ip": "203.0.113.66"} if page in ("pages/event.py", "pages/ip.py") else {}
+    at = run_page(page, {"AUDIT_DB_URL": hostile.url}, monkeypatch, **params, **extra)
+    assert not at.exception, [e.value for e in at.exception]
+    text = page_text(at)
+    for payload in (SCRIPT, IMG, MD_LINK):
+        assert payload not in text
+
+
+def test_every_hostile_event_detail_renders(hostile: DemoDatabase, monkeypatch) -> None:
+    ids = [
+        r.id
+        for r in hostile.rows("SELECT id FROM audit_logs WHERE action != 'same-time' ORDER BY id")
+    ]
+    for event_id in ids:
+        at = run_page(
+            "pages/event.py",
+            {"AUDIT_DB_URL": hostile.url},
+            monkeypatch,
+            id=str(event_id),
+            range="all",
+        )
+        assert not at.exception, (event_id, [e.value for e in at.exception])
+        assert any(h.value == f"Event {event_id}" for h in at.subheader)
+
+
+def test_aggregates_over_hostile_data_equal_sql(hostile: DemoDatabase) -> None:
+    flt = AuditFilter(range="all", tz="Europe/Berlin")
+    total = hostile.scalar("SELECT count(*) FROM audit_logs")
+    assert queries.count_events(hostile.source, flt, hostile.now) == total
+    frame = queries.volume(hostile.source, flt, hostile.now, "severity")
+    dated = hostile.scalar("SELECT count(*) FROM audit_logs WHERE created_at IS NOT NULL")
+    assert int(frame["count"].sum()) == dated
+    kpis = queries.kpis(hostile.source, flt, hostile.now)
+    assert kpis.current["Events"] == total
+    rhythm = queries.activity_rhythm(hostile.source, flt, hostile.now)
+    assert int(rhythm["count"].sum()) == dated
+
+
+def test_search_finds_the_payload_as_text(hostile: DemoDatabase) -> None:
+    flt = AuditFilter(range="all", text="<script>window")
+    page = queries.page_rows(hostile.source, flt, hostile.now, size=50)
+    assert set(page.rows["action"]) == {SCRIPT, "login"}  # in the action's description / error
