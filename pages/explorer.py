@@ -3,6 +3,7 @@ selected event in full."""
 
 import streamlit as st
 
+from audit.ui.context import rows_allowed
 from audit.ui.event import event_detail
 from audit.ui.explorer import facet_panel, results, search_bar
 from audit.ui.page import context
@@ -11,10 +12,11 @@ ctx = context()
 
 st.title("Explorer")
 st.caption(ctx.window_text)
-if not ctx.report:
-    search_bar(ctx)
-    facet_panel(ctx)
-selected = results(ctx)
-if selected is not None:
-    st.divider()
-    event_detail(ctx, selected)
+if rows_allowed(ctx.role):
+    if not ctx.report:
+        search_bar(ctx)
+        facet_panel(ctx)
+    selected = results(ctx)
+    if selected is not None:
+        st.divider()
+        event_detail(ctx, selected)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import streamlit as st
 
+from audit.access import AccessPolicy, Role, load_policy, role_for
 from audit.browser import PROBLEM_MARKER_ID
 from audit.config import DEMO_DB_PATH, ConfigError, Settings, load_settings
 from audit.db import (
@@ -130,3 +131,68 @@ def source_or_stop() -> Source:
         st.stop()
     assert report.source is not None
     return report.source
+
+
+LOCAL_ADDRESSES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@st.cache_resource(show_spinner=False)
+def _policy() -> AccessPolicy:
+    return load_policy()
+
+
+def _user() -> dict:
+    try:
+        return st.user.to_dict()
+    except Exception:
+        return {}
+
+
+def _sign_in_page(user: dict) -> None:
+    _problem_marker()
+    st.title("Audit log analytics")
+    if not user.get("is_logged_in"):
+        st.info("Sign in to see the audit trail.", icon=":material/lock:")
+        st.button("Sign in", icon=":material/login:", on_click=st.login, type="primary")
+        return
+    who = md_escape(str(user.get("email") or user.get("name") or "this account"))
+    st.warning(
+        f"You are signed in as {who}, but this account has no role on the dashboard. "
+        "Ask an administrator to add it to the analysts or viewers.",
+        icon=":material/block:",
+    )
+    st.button("Sign out", icon=":material/logout:", on_click=st.logout)
+
+
+def role_or_stop() -> Role:
+    """The signed-in user's role; a sign-in page (then stop) when there is none. Without
+    sign-in configured everyone is an analyst, and a dashboard reachable beyond this
+    machine says so on every page."""
+    policy = _policy()
+    if not policy.enabled:
+        address = str(st.get_option("server.address") or "")
+        if address not in LOCAL_ADDRESSES:
+            st.warning(
+                "No sign-in is configured and this dashboard listens beyond this machine: anyone "
+                "who can reach it sees the audit data. Configure an [auth] section (see README).",
+                icon=":material/lock_open:",
+            )
+        return Role.ANALYST
+    user = _user()
+    role = role_for(policy, user)
+    if role is Role.NONE:
+        _sign_in_page(user)
+        st.stop()
+    return role
+
+
+def rows_allowed(role: Role) -> bool:
+    """Rows, event details, profiles and exports are for analysts; others get a notice."""
+    if role.sees_rows:
+        return True
+    st.info(
+        "Your role (viewer) shows totals and charts only; rows, event details and exports "
+        "need the analyst role.",
+        icon=":material/visibility_off:",
+    )
+    return False

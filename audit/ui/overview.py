@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit import charts, drill
+from audit.access import mask_email
 from audit.queries import BREAKDOWNS, DIMENSIONS
 from audit.ui import data
 from audit.ui.page import PageContext
@@ -26,7 +27,7 @@ def volume_section(ctx: PageContext) -> None:
         charts.volume_chart(severity, "severity", flt.tz),
         "volume.severity",
         lambda p: drill.from_volume_point(flt, "severity", p, width, now),
-        static=ctx.report,
+        static=ctx.report or ctx.role.masked,
     )
     breakdown = _breakdown(ctx.report)
     frame = data.volume(source, flt, now, breakdown)
@@ -34,7 +35,7 @@ def volume_section(ctx: PageContext) -> None:
         charts.volume_chart(frame, breakdown, flt.tz),
         f"volume.{breakdown}",
         lambda p: drill.from_volume_point(flt, breakdown, p, width, now),
-        static=ctx.report,
+        static=ctx.report or ctx.role.masked,
     )
 
 
@@ -59,11 +60,13 @@ def top_section(ctx: PageContext) -> None:
     for column, (by, title) in zip(st.columns(len(TOP_LISTS)), TOP_LISTS, strict=True):
         with column:
             top = data.top_values(ctx.source, ctx.filter, ctx.now, by)
+            if by == "user" and ctx.role.masked:
+                top = top.assign(label=top["label"].map(mask_email))
             drill_chart(
                 charts.top_chart(top, title),
                 f"top.{by}",
                 lambda p, by=by: drill.from_top_point(ctx.filter, by, p),
-                static=ctx.report,
+                static=ctx.report or ctx.role.masked,
             )
 
 
@@ -76,7 +79,7 @@ def heatmap_section(ctx: PageContext) -> None:
             ),
             "heatmap.severity_category",
             lambda p: drill.from_heatmap_point(ctx.filter, p),
-            static=ctx.report,
+            static=ctx.report or ctx.role.masked,
         )
     with right:
         rhythm = data.activity_rhythm(ctx.source, ctx.filter, ctx.now)

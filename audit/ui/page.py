@@ -9,13 +9,14 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from audit.access import Role
 from audit.browser import COMPLETE_MARKER_ID
 from audit.config import Settings
 from audit.db import Source
 from audit.filters import AuditFilter
 from audit.timerange import describe_window
 from audit.ui import data
-from audit.ui.context import settings_or_stop, source_or_stop
+from audit.ui.context import role_or_stop, settings_or_stop, source_or_stop
 from audit.ui.filterbar import filter_bar
 from audit.ui.report import report_header
 from audit.ui.safe import md_escape
@@ -42,6 +43,7 @@ class PageContext:
     now: datetime
     now_pinned: bool = False
     report: bool = False
+    role: Role = Role.ANALYST
 
     def view_params(self) -> dict[str, list[str]]:
         """What a link to another page carries: the filter, and a pinned ``now``."""
@@ -97,6 +99,7 @@ def setup(nav_pages: list[st.Page], current: st.Page) -> PageContext:
     """Everything before a page draws; stops with a clear message on any problem."""
     report = is_report()
     nav_box = st.container() if report else st.sidebar.container()
+    role = role_or_stop()
     settings = settings_or_stop()
     source = source_or_stop()
     from_url, notices = read_filter(settings.default_timezone)
@@ -107,7 +110,7 @@ def setup(nav_pages: list[st.Page], current: st.Page) -> PageContext:
     if not report:
         flt = _actions(filter_bar(source, from_url, now), now)
     write_filter(flt, changed=flt != from_url)
-    ctx = PageContext(settings, source, flt, now, now_pinned, report)
+    ctx = PageContext(settings, source, flt, now, now_pinned, report, role)
     if report:
         report_header(ctx, current.title, nav_box)
     else:

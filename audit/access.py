@@ -1,0 +1,156 @@
+"""Who may see what. Off unless an ``[auth]`` section (Streamlit's OIDC sign-in) is
+configured; then each signed-in user is an analyst (rows, details, exports), a viewer
+(totals and charts, IP addresses and emails masked) or nobody. Pure functions."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from audit.config import read_secrets
+
+SNAPSHOT_ROLE_ENV = "AUDIT_SNAPSHOT_ROLE"
+
+
+class Role(Enum):
+    ANALYST = "analyst"
+    VIEWER = "viewer"
+    NONE = "none"
+
+    @property
+    def sees_rows(self) -> bool:
+        return self is Role.ANALYST
+
+    @property
+    def masked(self) -> bool:
+        return self is not Role.ANALYST
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """``enabled`` when sign-in is configured. Entries may be emails or ``@domain``."""
+
+    enabled: bool = False
+    analysts: frozenset[str] = frozenset()
+    viewers: frozenset[str] = frozenset()
+    role_claim: str = ""
+    analyst_claim_values: frozenset[str] = frozenset({"audit-analyst"})
+    viewer_claim_values: frozenset[str] = frozenset({"audit-viewer"})
+    snapshot_role: Role | None = None
+
+
+def _set(value: Any) -> frozenset[str]:
+    items: Iterable[Any] = value.split(",") if isinstance(value, str) else (value or [])
+    return frozenset(str(v).strip().lower() for v in items if str(v).strip())
+
+
+def load_policy(
+    env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
+) -> AccessPolicy:
+    env = os.environ if env is None else env
+    secrets = read_secrets() if secrets is None else secrets
+    section = (secrets.get("audit", {}) or {}).get("access", {}) or {}
+
+    def pick(name: str, default: Any = None) -> Any:
+        return env.get(f"AUDIT_{name.upper()}") or section.get(name, default)
+
+    snapshot = env.get(SNAPSHOT_ROLE_ENV, "").strip().lower()
+    return AccessPolicy(
+        enabled=bool(secrets.get("auth")),
+        analysts=_set(pick("analysts")),
+        viewers=_set(pick("viewers")),
+        role_claim=str(pick("role_claim", "") or ""),
+        analyst_claim_values=_set(pick("analyst_claim_values", ["audit-analyst"])),
+        viewer_claim_values=_set(pick("viewer_claim_values", ["audit-viewer"])),
+        snapshot_role=Role(snapshot) if snapshot in ("analyst", "viewer") else None,
+    )
+
+
+def _listed(email: str, entries: frozenset[str]) -> bool:
+    email = email.lower()
+    domain = "@" + email.rpartition("@")[2]
+    return email in entries or domain in entries
+
+
+def _claims(user: Mapping[str, Any], claim: str) -> frozenset[str]:
+    value = user.get(claim) if claim else None
+    if isinstance(value, str):
+        return frozenset({value.lower()})
+    if isinstance(value, list | tuple):
+        return frozenset(str(v).lower() for v in value)
+    return frozenset()
+
+
+def role_for(policy: AccessPolicy, user: Mapping[str, Any]) -> Role:
+    """The role of a signed-in user (``user`` as ``st.user`` gives it). Analyst wins."""
+    if not policy.enabled:
+        return Role.ANALYST
+    if policy.snapshot_role is not None:
+        return policy.snapshot_role
+    if not user.get("is_logged_in"):
+        return Role.NONE
+    email = str(user.get("email") or "")
+    claims = _claims(user, policy.role_claim)
+    if (email and _listed(email, policy.analysts)) or claims & policy.analyst_claim_values:
+        return Role.ANALYST
+    if (email and _listed(email, policy.viewers)) or claims & policy.viewer_claim_values:
+        return Role.VIEWER
+    return Role.NONE
+
+
+def mask_ip(value: str | None) -> str | None:
+    """203.0.113.9 -> 203.0.113.x; an IPv6 address keeps its first three groups."""
+    if value is None:
+        return None
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return "(hidden)"
+    if address.version == 4:
+        return ".".join(str(address).split(".")[:3]) + ".x"
+    return ":".join(address.exploded.split(":")[:3]) + ":x"
+
+
+def mask_email(value: str | None) -> str | None:
+    """ann@example.com -> @example.com; anything else that names a person -> (hidden)."""
+    if value is None:
+        return None
+    if "@" in value:
+        return "@" + value.rpartition("@")[2]
+    return "(hidden)"
+
+
+_IPV4 = re.compile(r"\b(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}\b")
+_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+
+
+def mask_text(value: str | None) -> str | None:
+    """Free text (descriptions, sentences of findings) with IPv4 addresses and emails masked."""
+    if value is None:
+        return None
+    return _EMAIL.sub(r"@\1", _IPV4.sub(r"\1.x", value))
+
+
+USER_LABEL_FIELDS = ("email", "username", "user")
+IP_FIELDS = ("ip_address",)
+TEXT_FIELDS = ("description", "error_message", "user_agent")
+
+
+def mask_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as a viewer may see it (also used for exports and snapshots)."""
+    masked = dict(row)
+    for name in USER_LABEL_FIELDS:
+        if isinstance(masked.get(name), str):
+            masked[name] = mask_email(masked[name])
+    for name in IP_FIELDS:
+        if isinstance(masked.get(name), str):
+            masked[name] = mask_ip(masked[name])
+    for name in TEXT_FIELDS:
+        if isinstance(masked.get(name), str):
+            masked[name] = mask_text(masked[name])
+    return masked

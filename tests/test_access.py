@@ -1,0 +1,89 @@
+"""Roles and masking: pure rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.access import (
+    AccessPolicy,
+    Role,
+    load_policy,
+    mask_email,
+    mask_ip,
+    mask_row,
+    mask_text,
+    role_for,
+)
+
+POLICY = AccessPolicy(
+    enabled=True,
+    analysts=frozenset({"ann@corp.example", "@sec.example"}),
+    viewers=frozenset({"vic@corp.example"}),
+    role_claim="groups",
+)
+
+
+@pytest.mark.parametrize(
+    ("user", "role"),
+    [
+        ({"is_logged_in": True, "email": "ann@corp.example"}, Role.ANALYST),
+        ({"is_logged_in": True, "email": "Bob@SEC.example"}, Role.ANALYST),
+        ({"is_logged_in": True, "email": "vic@corp.example"}, Role.VIEWER),
+        ({"is_logged_in": True, "email": "eve@corp.example"}, Role.NONE),
+        (
+            {"is_logged_in": True, "email": "eve@corp.example", "groups": ["audit-viewer"]},
+            Role.VIEWER,
+        ),
+        (
+            {"is_logged_in": True, "email": "vic@corp.example", "groups": "audit-analyst"},
+            Role.ANALYST,
+        ),
+        ({"is_logged_in": False, "email": "ann@corp.example"}, Role.NONE),
+        ({}, Role.NONE),
+    ],
+)
+def test_roles(user: dict, role: Role) -> None:
+    assert role_for(POLICY, user) is role
+
+
+def test_without_sign_in_everyone_is_an_analyst() -> None:
+    assert role_for(AccessPolicy(enabled=False), {}) is Role.ANALYST
+
+
+def test_policy_from_secrets_and_environment() -> None:
+    secrets = {
+        "auth": {"redirect_uri": "x"},
+        "audit": {"access": {"analysts": ["A@x.example"], "role_claim": "roles"}},
+    }
+    policy = load_policy(env={"AUDIT_VIEWERS": "v@x.example, @y.example"}, secrets=secrets)
+    assert policy.enabled and policy.analysts == {"a@x.example"}
+    assert policy.viewers == {"v@x.example", "@y.example"} and policy.role_claim == "roles"
+    assert not load_policy(env={}, secrets={}).enabled
+    snap = load_policy(env={"AUDIT_SNAPSHOT_ROLE": "viewer"}, secrets=secrets)
+    assert role_for(snap, {}) is Role.VIEWER
+
+
+def test_masking() -> None:
+    assert mask_ip("203.0.113.9") == "203.0.113.x"
+    assert mask_ip("2001:db8::1") == "2001:0db8:0000:x"
+    assert mask_ip("<script>") == "(hidden)"
+    assert mask_email("ann@corp.example") == "@corp.example"
+    assert mask_email("svc-ci") == "(hidden)"
+    assert (
+        mask_text("40 failures from 192.0.2.203 against sofia@corp.example")
+        == "40 failures from 192.0.2.x against @corp.example"
+    )
+    row = mask_row(
+        {
+            "email": "a@b.example",
+            "ip_address": "198.51.100.7",
+            "description": "by a@b.example",
+            "action": "login",
+        }
+    )
+    assert row == {
+        "email": "@b.example",
+        "ip_address": "198.51.100.x",
+        "description": "by @b.example",
+        "action": "login",
+    }

@@ -1,0 +1,98 @@
+"""Access control through AppTest's simulated users: viewers see masked totals, analysts
+everything, unknown users nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import DemoDatabase
+from tests.test_app import APP, page_text
+
+WINDOW = {
+    "range": "custom",
+    "from": "2026-11-13T00:00:00+00:00",
+    "to": "2026-11-20T00:00:00+00:00",
+    "tz": "UTC",
+}
+SECRETS = """
+[auth]
+redirect_uri = "http://localhost:8501/oauth2callback"
+cookie_secret = "test-only-secret"
+client_id = "dashboard"
+client_secret = "test-only"
+server_metadata_url = "https://idp.invalid/.well-known/openid-configuration"
+
+[audit.access]
+analysts = ["ann@corp.example"]
+viewers = ["vic@corp.example"]
+"""
+ANALYST = {"is_logged_in": True, "email": "ann@corp.example", "name": "Ann"}
+VIEWER = {"is_logged_in": True, "email": "vic@corp.example", "name": "Vic"}
+STRANGER = {"is_logged_in": True, "email": "eve@elsewhere.example", "name": "Eve"}
+SIGNED_OUT = {"is_logged_in": False}
+
+
+@pytest.fixture
+def signed_in_app(demo: DemoDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(SECRETS)
+    monkeypatch.setenv("AUDIT_SECRETS_FILE", str(secrets))
+    monkeypatch.setenv("AUDIT_DB_URL", demo.url)
+
+    def run(user: dict, page: str = "pages/overview.py", **params: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.user = user
+        for key, value in (WINDOW | params).items():
+            at.query_params[key] = value
+        at.run()
+        if page != "pages/overview.py":
+            at.switch_page(page).run()
+        return at
+
+    return run
+
+
+def _top_users(at: AppTest) -> list[str]:
+    import json
+
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if spec["layout"]["title"]["text"] == "Top users":
+            return list(spec["data"][0]["y"])
+    raise AssertionError("no Top users chart")
+
+
+def test_analyst_sees_everything(signed_in_app, demo: DemoDatabase) -> None:
+    at = signed_in_app(ANALYST)
+    assert not at.exception
+    assert any(
+        "@corp.example.com" in label and not label.startswith("@") for label in _top_users(at)
+    )
+    at = signed_in_app(ANALYST, "pages/explorer.py")
+    assert not at.exception and at.dataframe
+
+
+def test_viewer_sees_masked_totals_and_no_rows(signed_in_app) -> None:
+    at = signed_in_app(VIEWER)
+    assert not at.exception
+    labels = _top_users(at)
+    assert labels and all(
+        label.startswith("@") or label.startswith("system") or label == "(hidden)"
+        for label in labels
+    )
+    assert any(m.label == "Events" for m in at.metric)
+    for page in ("pages/explorer.py", "pages/event.py"):
+        at = signed_in_app(VIEWER, page, id="1")
+        assert not at.exception
+        assert "viewer" in page_text(at) and not at.dataframe
+
+
+def test_unknown_and_signed_out_users_get_nothing(signed_in_app) -> None:
+    for user, expected in ((STRANGER, "no role"), (SIGNED_OUT, "Sign in")):
+        at = signed_in_app(user)
+        assert not at.exception
+        assert expected in page_text(at) + " ".join(b.label for b in at.button)
+        assert not at.metric and not at.get("plotly_chart")
