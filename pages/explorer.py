@@ -6,6 +6,7 @@ import streamlit as st
 from audit.ui.context import rows_allowed
 from audit.ui.event import event_detail
 from audit.ui.explorer import facet_panel, results, search_bar
+from audit.ui.exporting import export_panel
 from audit.ui.page import context
 
 ctx = context()
@@ -16,6 +17,7 @@ if rows_allowed(ctx.role):
     if not ctx.report:
         search_bar(ctx)
         facet_panel(ctx)
+        export_panel(ctx)
     selected = results(ctx)
     if selected is not None:
         st.divider()

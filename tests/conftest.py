@@ -139,3 +139,21 @@ def hostile(
         yield DemoDatabase(request.param, url, writer, report.source)
         engine.dispose()
         writer.dispose()
+
+
+@pytest.fixture(autouse=True)
+def apptest_like_a_running_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest re-creates Streamlit's page manager on every run, which then treats this app
+    (it has a pages/ folder) as pre-st.navigation for that run, as a real server does only
+    on its very first run; the page then reruns through app.py and a clicked button's
+    trigger is lost. Behave like a server past its first run (the first run itself is
+    covered by a browser test on a fresh server)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -1,0 +1,529 @@
+"""Exports read back and compared with plain SQL, on SQLite and PostgreSQL: every format,
+refusals, formula neutralisation, odd stored JSON, file names and the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pyarrow.parquet as pq
+import pytest
+import sqlalchemy as sa
+from openpyxl.utils.escape import unescape
+
+from audit import export
+from audit.db import Source, check_database, create_readonly_engine
+from audit.export import (
+    COLUMNS,
+    EXCEL_MAX_ROWS,
+    FORMATS,
+    ExportRefused,
+    check_export,
+    export_filename,
+    fit_excel_cell,
+    neutralize,
+    write_export,
+)
+from audit.filters import AuditFilter
+from audit.queries import user_label
+from audit.schema import JSON_COLUMNS, audit_logs, metadata
+from tests.conftest import DemoDatabase
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# A week over the end of summer time in Berlin (2026-10-25): offsets +02:00 and +01:00.
+WEEK_START = datetime(2026, 10, 22, tzinfo=BERLIN)
+WEEK_END = datetime(2026, 10, 29, tzinfo=BERLIN)
+WEEK = AuditFilter(
+    range="custom",
+    tz="Europe/Berlin",
+    start=WEEK_START,
+    end=WEEK_END,
+    severities=("low", "high", "unset"),
+)
+WEEK_SQL = """
+SELECT a.id, a.created_at, a.user_id, u.email, u.username, a.action, a.description,
+       a.severity, a.success, a.ip_address,
+       CAST(a.details AS TEXT) AS details, CAST(a.tags AS TEXT) AS tags,
+       CAST(a.metadata AS TEXT) AS metadata, CAST(a.old_values AS TEXT) AS old_values,
+       CAST(a.new_values AS TEXT) AS new_values
+FROM audit_logs a LEFT JOIN users u ON u.id = a.user_id
+WHERE a.created_at >= :start AND a.created_at < :end
+  AND (a.severity IN ('low', 'high') OR a.severity IS NULL)
+ORDER BY a.created_at DESC, a.id DESC
+"""
+TEXT_COLUMNS = ("user", "action", "description", "severity", "ip_address")
+SHEET_FORMATS = ("csv", "xlsx")
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _as_datetime(value: datetime | str) -> datetime:
+    # SQLite hands back the stored text when the query is plain SQL.
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def expected_week(demo: DemoDatabase, fmt: str) -> list[dict[str, Any]]:
+    """The week's rows from plain SQL, as the file of ``fmt`` should show them."""
+    rows = demo.rows(WEEK_SQL, start=_naive_utc(WEEK_START), end=_naive_utc(WEEK_END))
+    sheet = fmt in SHEET_FORMATS
+    expected = []
+    for r in rows:
+        local = _as_datetime(r.created_at).replace(tzinfo=UTC).astimezone(BERLIN)
+        row: dict[str, Any] = {
+            "id": r.id,
+            "created_at": local.isoformat(),
+            "user_id": r.user_id,
+            "user": user_label(r.user_id, r.email, r.username),
+            "action": r.action,
+            "description": r.description,
+            "severity": r.severity,
+            "ip_address": r.ip_address,
+            "success": None if r.success is None else bool(r.success),
+        }
+        if sheet:
+            row.update({k: neutralize(row[k]) for k in TEXT_COLUMNS if row[k] is not None})
+        for name in JSON_COLUMNS:
+            text = getattr(r, name)
+            row[name] = None if text is None else json.loads(text)
+        expected.append(row)
+    return expected
+
+
+# ---------------------------------------------------------------------------------------
+# Reading files back into comparable rows
+
+
+def _from_text_cells(record: dict[str, Any]) -> dict[str, Any]:
+    """CSV and Excel cells as values: numbers, booleans, parsed JSON, empty as None."""
+    row = {k: (None if v == "" else v) for k, v in record.items()}
+    for name in ("id", "user_id"):
+        row[name] = None if row[name] is None else int(row[name])
+    row["success"] = {"true": True, "false": False}.get(row["success"], row["success"])
+    for name in JSON_COLUMNS:
+        row[name] = None if row[name] is None else json.loads(row[name])
+    return row
+
+
+def read_csv(data: bytes) -> list[dict[str, Any]]:
+    assert data.startswith("\ufeff".encode())
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    assert tuple(reader.fieldnames or ()) == COLUMNS
+    return [_from_text_cells(record) for record in reader]
+
+
+def xlsx_rows(data: bytes) -> list[tuple[Any, ...]]:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    # Control characters are stored escaped (_x000D_); Excel unescapes them, openpyxl not.
+    return [
+        tuple(unescape(v) if isinstance(v, str) else v for v in row)
+        for row in book.worksheets[0].iter_rows(values_only=True)
+    ]
+
+
+def read_xlsx(data: bytes) -> list[dict[str, Any]]:
+    header, *rows = xlsx_rows(data)
+    assert header == COLUMNS
+    return [_from_text_cells(dict(zip(COLUMNS, row, strict=True))) for row in rows]
+
+
+def read_parquet(data: bytes) -> list[dict[str, Any]]:
+    table = pq.read_table(io.BytesIO(data))
+    assert tuple(table.schema.names) == COLUMNS
+    rows = table.to_pylist()
+    for row in rows:
+        if row["created_at"] is not None:
+            row["created_at"] = row["created_at"].isoformat()
+        for name in JSON_COLUMNS:
+            row[name] = None if row[name] is None else json.loads(row[name])
+    return rows
+
+
+def read_jsonl(data: bytes) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+
+
+READERS = {"csv": read_csv, "xlsx": read_xlsx, "parquet": read_parquet, "jsonl": read_jsonl}
+
+
+def export_bytes(source: Source, flt: AuditFilter, now: datetime, fmt: str, **options) -> bytes:
+    out = io.BytesIO()
+    write_export(source, flt, now, fmt, out, **{"cap": 1_000_000, **options})
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------
+# Every format against plain SQL
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_export_holds_the_rows_sql_returns(demo: DemoDatabase, fmt: str) -> None:
+    expected = expected_week(demo, fmt)
+    assert len(expected) > 100
+    out = io.BytesIO()
+    calls: list[tuple[int, int]] = []
+    written = write_export(
+        demo.source,
+        WEEK,
+        demo.now,
+        fmt,
+        out,
+        cap=len(expected),  # exactly at the cap is allowed
+        chunk_size=64,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert written == len(expected)
+    got = READERS[fmt](out.getvalue())
+    assert [r["id"] for r in got] == [r["id"] for r in expected]
+    assert [{k: r[k] for k in expected[0]} for r in got] == expected
+    assert calls[0] == (0, len(expected)) and calls[-1] == (len(expected), len(expected))
+    assert len(calls) == 1 + -(-len(expected) // 64)  # once before the rows, once per chunk
+
+
+def test_parquet_keeps_typed_columns(demo: DemoDatabase) -> None:
+    schema = pq.read_schema(io.BytesIO(export_bytes(demo.source, WEEK, demo.now, "parquet")))
+    assert str(schema.field("created_at").type) == "timestamp[us, tz=Europe/Berlin]"
+    assert (str(schema.field("id").type), str(schema.field("user_id").type)) == ("int64", "int64")
+    assert str(schema.field("success").type) == "bool"
+    assert {str(schema.field(name).type) for name in JSON_COLUMNS} == {"string"}
+
+
+def test_times_carry_the_offset_of_the_display_timezone(demo: DemoDatabase) -> None:
+    offsets = {
+        r["created_at"][-6:] for r in read_jsonl(export_bytes(demo.source, WEEK, demo.now, "jsonl"))
+    }
+    assert offsets == {"+02:00", "+01:00"}
+
+
+def test_oldest_first_reverses_the_order(demo: DemoDatabase) -> None:
+    newest = read_jsonl(export_bytes(demo.source, WEEK, demo.now, "jsonl"))
+    oldest = read_jsonl(export_bytes(demo.source, WEEK, demo.now, "jsonl", newest_first=False))
+    assert [r["id"] for r in oldest] == [r["id"] for r in reversed(newest)]
+
+
+def test_transform_sees_typed_rows_and_changes_the_output(demo: DemoDatabase) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def mask(row: dict[str, Any]) -> dict[str, Any]:
+        seen.append(row)
+        return {**row, "ip_address": None if row["ip_address"] is None else "masked"}
+
+    got = read_csv(export_bytes(demo.source, WEEK, demo.now, "csv", transform=mask))
+    assert {r["ip_address"] for r in got} <= {"masked", None}
+    assert "masked" in {r["ip_address"] for r in got}
+    assert all(tuple(row) == COLUMNS for row in seen)
+    assert all(row["created_at"].tzinfo == BERLIN for row in seen)
+    assert any(isinstance(row["details"], dict) for row in seen)
+
+
+EMPTY = AuditFilter(
+    range="custom", start=datetime(2001, 1, 1, tzinfo=UTC), end=datetime(2001, 1, 2, tzinfo=UTC)
+)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_empty_result_gives_a_valid_file_with_no_rows(demo: DemoDatabase, fmt: str) -> None:
+    assert READERS[fmt](export_bytes(demo.source, EMPTY, demo.now, fmt)) == []
+
+
+# ---------------------------------------------------------------------------------------
+# Refusal
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_over_the_cap_is_refused_before_writing(demo: DemoDatabase, fmt: str) -> None:
+    total = len(expected_week(demo, fmt))
+    out = io.BytesIO()
+    calls: list[tuple[int, int]] = []
+    with pytest.raises(ExportRefused) as refused:
+        write_export(
+            demo.source,
+            WEEK,
+            demo.now,
+            fmt,
+            out,
+            cap=total - 1,
+            progress=lambda *a: calls.append(a),
+        )
+    assert out.getvalue() == b""
+    assert calls == []
+    message = str(refused.value)
+    assert f"{total:,}" in message and f"{total - 1:,}" in message
+    assert "Nothing was written" in message and "Narrow the filter" in message
+
+
+@pytest.mark.parametrize(
+    ("total", "fmt", "cap", "refused_with"),
+    [
+        (1_000_000, "csv", 1_000_000, None),
+        (1_000_001, "csv", 1_000_000, "export limit of 1,000,000"),
+        (1_000_001, "parquet", 1_000_000, "matches 1,000,001 events"),
+        (EXCEL_MAX_ROWS, "xlsx", 2_000_000, None),
+        (EXCEL_MAX_ROWS + 1, "xlsx", 2_000_000, "export as CSV or Parquet"),
+        (EXCEL_MAX_ROWS + 1, "csv", 2_000_000, None),
+        (EXCEL_MAX_ROWS + 1, "jsonl", 2_000_000, None),
+        (0, "jsonl", 1, None),
+    ],
+)
+def test_check_export(total: int, fmt: str, cap: int, refused_with: str | None) -> None:
+    if refused_with is None:
+        check_export(total, fmt, cap)
+        return
+    with pytest.raises(ExportRefused, match=re.escape(refused_with)):
+        check_export(total, fmt, cap)
+
+
+def test_excel_refusal_names_the_sheet_limit() -> None:
+    with pytest.raises(ExportRefused) as refused:
+        check_export(EXCEL_MAX_ROWS + 1, "xlsx", 5_000_000)
+    assert "1,048,576 events" in str(refused.value) and "1,048,575 rows" in str(refused.value)
+
+
+def test_an_unknown_format_is_an_error() -> None:
+    with pytest.raises(ValueError, match="xls"):
+        check_export(1, "xls", 10)
+
+
+# ---------------------------------------------------------------------------------------
+# Hostile and odd stored text, in fresh databases
+
+BASE_ROW = {"action": "update", "resource_type": "setting", "severity": "low", "success": True}
+
+
+@contextmanager
+def source_with_rows(url: str, rows: list[dict[str, Any]]) -> Iterator[Source]:
+    """A fresh database holding ``rows`` (one a minute), seen through the read-only engine."""
+    writer = sa.create_engine(url)
+    metadata.create_all(writer)
+    with writer.begin() as conn:
+        for minute, row in enumerate(rows):
+            created = datetime(2026, 11, 20, 11, 0) + timedelta(minutes=minute)
+            conn.execute(audit_logs.insert().values(**{**BASE_ROW, "created_at": created, **row}))
+    writer.dispose()
+    engine = create_readonly_engine(url)
+    report = check_database(engine)
+    assert report.source is not None, report.message
+    try:
+        yield report.source
+    finally:
+        engine.dispose()
+
+
+ALL_TIME = AuditFilter(range="all")
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+HOSTILE = ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "normal text"]
+NEUTRALISED = ["'=cmd|' /C calc'!A0", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "normal text"]
+
+
+@pytest.mark.parametrize(("text", "expected"), list(zip(HOSTILE, NEUTRALISED, strict=True)))
+def test_neutralize(text: str, expected: str) -> None:
+    assert neutralize(text) == expected
+
+
+def test_formula_cells_are_neutralised_in_spreadsheets_only(db_url: str) -> None:
+    rows = [{"description": text, "details": {"formula": text}} for text in HOSTILE]
+    with source_with_rows(db_url, rows) as source:
+        files = {
+            fmt: export_bytes(source, ALL_TIME, NOW, fmt, newest_first=False) for fmt in FORMATS
+        }
+    assert [r["description"] for r in read_csv(files["csv"])] == NEUTRALISED
+    cells = xlsx_rows(files["xlsx"])[1:]
+    descriptions = [row[COLUMNS.index("description")] for row in cells]
+    assert descriptions == NEUTRALISED
+    assert {row[COLUMNS.index("details")][:1] for row in cells} == {"{"}
+    for fmt in ("jsonl", "parquet"):
+        assert [r["description"] for r in READERS[fmt](files[fmt])] == HOSTILE
+    assert [r["details"]["formula"] for r in read_csv(files["csv"])] == HOSTILE
+
+
+def test_excel_shortens_an_over_long_cell_and_says_so(db_url: str) -> None:
+    long_text = "x" * 40_000
+    with source_with_rows(db_url, [{"description": long_text}]) as source:
+        xlsx = read_xlsx(export_bytes(source, ALL_TIME, NOW, "xlsx"))
+        csv_rows = read_csv(export_bytes(source, ALL_TIME, NOW, "csv"))
+    assert xlsx[0]["description"].startswith("x" * 30_000)
+    assert len(xlsx[0]["description"]) <= 32_767
+    assert "shortened for Excel: 40,000 characters" in xlsx[0]["description"]
+    assert csv_rows[0]["description"] == long_text
+
+
+@pytest.mark.parametrize("text", ["a" * 32_767, "a" * 40_000, "😀" * 20_000, "a😀" * 12_000])
+def test_fit_excel_cell_stays_within_excels_limit(text: str) -> None:
+    fitted = fit_excel_cell(text)
+    assert len(fitted.encode("utf-16-le")) // 2 <= 32_767
+    assert (fitted == text) == (len(text.encode("utf-16-le")) // 2 <= 32_767)
+
+
+def test_text_that_is_not_json_is_exported_as_a_string(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'odd.sqlite3'}"
+    writer = sa.create_engine(url)
+    metadata.create_all(writer)
+    with writer.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_logs (action, resource_type, description, details, tags, "
+                "metadata, created_at) VALUES ('update', 'setting', 'odd JSON', 'not json {', "
+                "'NaN', '{\"ok\": [1, 2]}', '2026-11-20 11:00:00.000000')"
+            )
+        )
+    writer.dispose()
+    engine = create_readonly_engine(url)
+    source = check_database(engine).source
+    assert source is not None
+    (line,) = read_jsonl(export_bytes(source, ALL_TIME, NOW, "jsonl"))
+    assert (line["details"], line["tags"], line["metadata"]) == (
+        "not json {",
+        "NaN",
+        {"ok": [1, 2]},
+    )
+    for fmt in ("csv", "xlsx", "parquet"):
+        (row,) = READERS[fmt](export_bytes(source, ALL_TIME, NOW, fmt))
+        assert (row["details"], row["tags"], row["metadata"]) == (
+            "not json {",
+            "NaN",
+            {"ok": [1, 2]},
+        )
+    (raw,) = csv.DictReader(
+        io.StringIO(export_bytes(source, ALL_TIME, NOW, "csv").decode("utf-8-sig"))
+    )
+    assert (raw["details"], raw["metadata"]) == ('"not json {"', '{"ok":[1,2]}')
+    engine.dispose()
+
+
+def test_rows_appended_during_an_export_are_left_out(db_url: str) -> None:
+    rows = [{"description": f"event {n}"} for n in range(5)]
+    writer = sa.create_engine(db_url)
+
+    def append_a_matching_row(done: int, total: int) -> None:
+        if done == 0:
+            with writer.begin() as conn:
+                conn.execute(audit_logs.insert().values(**BASE_ROW, description="late"))
+
+    with source_with_rows(db_url, rows) as source:
+        out = io.BytesIO()
+        written = write_export(
+            source, ALL_TIME, NOW, "jsonl", out, cap=10, progress=append_a_matching_row
+        )
+        assert written == 5
+        assert [r["description"] for r in read_jsonl(out.getvalue())] == [
+            f"event {n}" for n in reversed(range(5))
+        ]
+        assert len(read_jsonl(export_bytes(source, ALL_TIME, NOW, "jsonl"))) == 6
+    writer.dispose()
+
+
+# ---------------------------------------------------------------------------------------
+# File names
+
+
+@pytest.mark.parametrize(
+    ("flt", "fmt", "expected"),
+    [
+        (
+            AuditFilter(range="7d", tz="Europe/Berlin"),
+            "csv",
+            "audit-events_2026-11-13T1200+0100_to_2026-11-20T1200+0100"
+            "_exported-2026-11-27T230512Z.csv",
+        ),
+        (
+            AuditFilter(range="all"),
+            "parquet",
+            "audit-events_all-time_exported-2026-11-27T230512Z.parquet",
+        ),
+        (
+            AuditFilter(
+                range="custom", tz="America/New_York", end=datetime(2026, 11, 1, tzinfo=UTC)
+            ),
+            "xlsx",
+            "audit-events_until_2026-10-31T2000-0400_exported-2026-11-27T230512Z.xlsx",
+        ),
+        (
+            AuditFilter(range="custom", start=datetime(2026, 11, 1, 6, 30, tzinfo=UTC)),
+            "jsonl",
+            "audit-events_from_2026-11-01T0630+0000_exported-2026-11-27T230512Z.jsonl",
+        ),
+    ],
+)
+def test_export_filename(flt: AuditFilter, fmt: str, expected: str) -> None:
+    now = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
+    exported_at = datetime(2026, 11, 28, 0, 5, 12, tzinfo=BERLIN)
+    name = export_filename(flt, now, fmt, exported_at)
+    assert name == expected
+    assert re.fullmatch(r"[A-Za-z0-9._+-]+", name)
+
+
+# ---------------------------------------------------------------------------------------
+# Command line
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AUDIT_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    for name in ("AUDIT_DB_URL", "AUDIT_EXPORT_ROW_CAP", "AUDIT_DEFAULT_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def week_query() -> str:
+    return urllib.parse.urlencode(WEEK.to_params(), doseq=True)
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_writes_the_file_and_reports_it(
+    demo: DemoDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "exports"
+    args = ["--db", demo.url, "--format", "jsonl", "--query", week_query(), "--out", f"{out_dir}/"]
+    assert export.main(args) == 0
+    path_line, count_line = capsys.readouterr().out.splitlines()
+    path = Path(path_line)
+    assert path.parent == out_dir
+    assert re.fullmatch(
+        r"audit-events_2026-10-22T0000\+0200_to_2026-10-29T0000\+0100"
+        r"_exported-\d{4}-\d\d-\d\dT\d{6}Z\.jsonl",
+        path.name,
+    )
+    expected_ids = [r["id"] for r in expected_week(demo, "jsonl")]
+    assert [r["id"] for r in read_jsonl(path.read_bytes())] == expected_ids
+    assert count_line == f"{len(expected_ids)} rows"
+    assert sorted(p.name for p in out_dir.iterdir()) == [path.name]
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_refusal_exits_non_zero_and_leaves_no_file(
+    demo: DemoDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("AUDIT_EXPORT_ROW_CAP", "10")
+    target = tmp_path / "week.csv"
+    query = week_query() + "&outcome=maybe"
+    assert export.main(["--db", demo.url, "--query", query, "--out", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "notice: Ignored outcome='maybe'" in err
+    assert "Export refused" in err and "export limit of 10 rows" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("cli_env")
+@pytest.mark.parametrize(
+    "url", ["sqlite:///{tmp}/missing.sqlite3", "postgresql+psycopg://nobody@127.0.0.1:9/none"]
+)
+def test_cli_unreachable_database_exits_non_zero(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--db", url.format(tmp=tmp_path), "--query", "range=all", "--out", str(tmp_path)]
+    assert export.main(args) == 2
+    assert "cannot be reached" in capsys.readouterr().err
+    assert not any(p.suffix in (".csv", ".part") for p in tmp_path.iterdir())
