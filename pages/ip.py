@@ -1,9 +1,19 @@
-"""Profile of one IP address: to be filled by the security issue."""
+"""Profile of one IP address (``ip?ip=203.0.113.9``: the filter's own IP parameter)."""
 
 import streamlit as st
 
+from audit.ui import security as sections
 from audit.ui.page import context
 
-context()
-st.title("IP profile")
-st.info("IP profiles are not built yet.", icon=":material/construction:")
+ctx = context()
+
+ip = ctx.filter.ip
+st.title(f"IP profile: {sections.markdown_code(ip)}" if ip else "IP profile")
+if ip:
+    st.caption(ctx.window_text)
+    sections.ip_profile(ctx, sections.url_thresholds(ctx.settings))
+else:
+    st.info(
+        "Open an IP from the Security page, or name one in the URL: ip?ip=203.0.113.9",
+        icon=":material/lan:",
+    )

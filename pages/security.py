@@ -1,10 +1,28 @@
-"""Security drilldowns (detections and profiles): to be filled by the security issue."""
+"""Security: failed logins, detections that explain themselves, high-severity events and
+the privilege and API-key lifecycle, within the current filters and range."""
 
 import streamlit as st
 
+from audit.ui import security as sections
 from audit.ui.page import context
 
 ctx = context()
+
 st.title("Security")
 st.caption(ctx.window_text)
-st.info("Security detections are not built yet.", icon=":material/construction:")
+thresholds = sections.threshold_inputs(ctx.settings)
+extra = sections.extra_params(ctx.settings, thresholds)
+found = sections.detections(ctx, ctx.filter, thresholds)
+sections.kpi_section(ctx, found)
+
+st.header("Failed logins")
+sections.failed_logins_section(ctx, extra)
+
+st.header("Detections")
+sections.detections_section(ctx, found, thresholds, extra)
+
+st.header("High and critical security events")
+sections.high_events_section(ctx)
+
+st.header("Privilege changes and API-key lifecycle")
+sections.lifecycle_section(ctx, thresholds)

@@ -1,0 +1,109 @@
+"""The security page in a real browser: a finding's link lands on the Explorer with exactly
+the finding's events, a profile opens from a finding, thresholds stay in the URL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import sqlalchemy as sa
+from playwright.sync_api import Locator, Page
+
+from audit import queries, security
+from audit.browser import wait_until_drawn
+from audit.db import check_database
+from audit.filters import AuditFilter
+from audit.timerange import CUSTOM
+from tests.conftest import DEMO_NOW
+
+WEEK = AuditFilter(range=CUSTOM, start=DEMO_NOW - timedelta(days=7), end=DEMO_NOW, tz="UTC")
+ROW_HEIGHT = 35  # Streamlit's default dataframe row (and header) height in pixels
+
+
+def _params(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def _security_url(app_url: str, **extra: str) -> str:
+    return f"{app_url}/security?{urlencode(WEEK.to_params() | extra, doseq=True)}"
+
+
+def _expected_findings(writer: sa.Engine) -> list[security.Finding]:
+    source = check_database(writer).source
+    assert source is not None
+    found = security.detect(source, WEEK, DEMO_NOW, security.Thresholds())
+    return list(found.by_rule()[security.BRUTE_FORCE])
+
+
+def _select_first_row(page: Page, panel: Locator) -> None:
+    """Tick the first row of the panel's table (a canvas: click where its checkbox is)."""
+    grid = panel.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 12, box["y"] + ROW_HEIGHT * 1.5)
+    panel.get_by_role("link", name="in the Explorer").wait_for()
+    wait_until_drawn(page)
+
+
+def test_a_finding_link_opens_the_explorer_on_exactly_its_events(
+    app_url: str, page: Page, e2e_writer: sa.Engine
+) -> None:
+    finding = _expected_findings(e2e_writer)[0]
+    page.goto(_security_url(app_url))
+    wait_until_drawn(page)
+    assert page.get_by_role("tab", name="Brute force (2)").is_visible()
+    panel = page.locator('[data-testid="stTabs"] [role="tabpanel"]').first
+    _select_first_row(page, panel)
+    profile = panel.get_by_role("link", name="IP profile").get_attribute("href")
+    panel.get_by_role("link", name=f"Open its {finding.events} events").click()
+    page.wait_for_url("**/explorer?**")
+    wait_until_drawn(page)
+    assert page.get_by_role("heading", name="Explorer").is_visible()
+    params = _params(page)
+    assert params == finding.evidence.to_params()
+    shown, notices = AuditFilter.from_params(params)
+    assert not notices and shown == finding.evidence
+    source = check_database(e2e_writer).source
+    assert source is not None
+    assert queries.count_events(source, shown, DEMO_NOW) == finding.events
+    assert _count_by_hand(e2e_writer, finding) == finding.events
+
+    assert profile is not None and "ip?" in profile
+    page.goto(f"{app_url}/{profile.rsplit('/', 1)[-1]}")
+    page.wait_for_url("**/ip?**")
+    wait_until_drawn(page)
+    assert _params(page)["ip"] == [finding.ip]
+    assert _params(page)["from"] == WEEK.to_params()["from"]
+    assert page.get_by_text("Findings involving it").is_visible()
+
+
+def _count_by_hand(writer: sa.Engine, finding: security.Finding) -> int:
+    with writer.connect() as conn:
+        return conn.execute(
+            sa.text(
+                "SELECT count(*) FROM audit_logs WHERE ip_address = :ip AND action = 'login' "
+                "AND success IS FALSE AND created_at BETWEEN :first AND :last"
+            ),
+            {"ip": finding.ip, "first": finding.first_seen, "last": finding.last_seen},
+        ).scalar_one()
+
+
+def test_thresholds_stay_in_the_url(app_url: str, page: Page) -> None:
+    page.goto(_security_url(app_url, bf_n="41"))
+    wait_until_drawn(page)
+    assert page.get_by_role("tab", name="Brute force (0)").is_visible()
+    page.get_by_text("Detection thresholds").click()
+    field = page.get_by_label("Brute force: failed logins")
+    field.fill("15")
+    field.press("Enter")
+    page.wait_for_url("**bf_n=15**")
+    wait_until_drawn(page)
+    assert page.get_by_role("tab", name="Brute force (2)").is_visible()
+    timezone = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1)
+    timezone.click()
+    page.keyboard.type("Europe/Berlin")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**tz=Europe%2FBerlin**")
+    wait_until_drawn(page)
+    assert _params(page)["bf_n"] == ["15"] and _params(page)["range"] == ["custom"]
