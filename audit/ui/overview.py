@@ -9,6 +9,7 @@ from audit.access import mask_email
 from audit.queries import BREAKDOWNS, DIMENSIONS
 from audit.ui import data
 from audit.ui.page import PageContext
+from audit.ui.urlstate import set_params, sync_widget, widget_changed
 from audit.ui.widgets import CHART_CONFIG, STATIC_CHART_CONFIG, drill_chart
 
 TOP_LISTS = (
@@ -42,18 +43,23 @@ def volume_section(ctx: PageContext) -> None:
 def _breakdown(report: bool) -> str:
     """The second volume chart's breakdown, kept in the URL (``breakdown=action``)."""
     choices = [b for b in BREAKDOWNS if b != "severity"]
+    chosen = st.query_params.get("breakdown", "category")
+    chosen = chosen if chosen in choices else "category"
     if report:  # no controls in a report: the URL's choice, or the default
-        chosen = st.query_params.get("breakdown", "category")
-        return chosen if chosen in choices else "category"
-    return st.segmented_control(
+        return chosen
+    key = "overview.breakdown"
+    sync_widget(key, chosen)
+    st.segmented_control(
         "Break down by",
         choices,
         format_func=lambda b: DIMENSIONS[b].title,
-        default="category",
-        key="breakdown",
-        bind="query-params",
+        key=key,
         required=True,
     )
+    if widget_changed(key, chosen):
+        chosen = st.session_state[key]
+        set_params(breakdown=None if chosen == "category" else chosen)
+    return chosen
 
 
 def top_section(ctx: PageContext) -> None:

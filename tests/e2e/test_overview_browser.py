@@ -111,3 +111,16 @@ def test_clicking_a_top_list_bar_opens_the_explorer_with_that_value(
     params = _params(page)
     assert params["action"] == [label]
     assert params["from"] == ["2026-11-10T00:00:00+00:00"] and params["tz"] == ["UTC"]
+
+
+def test_breakdown_choice_lives_in_the_url(app_url: str, page: Page) -> None:
+    page.goto(
+        f"{app_url}/?range=custom&from=2026-11-10T00:00:00%2B00:00&to=2026-11-17T00:00:00%2B00:00&tz=UTC&breakdown=action"
+    )
+    wait_until_drawn(page)
+    assert _params(page)["breakdown"] == ["action"]
+    assert page.get_by_text("by action").count() > 0
+    page.locator('[data-testid="stButtonGroup"]').get_by_text("Outcome", exact=True).click()
+    page.wait_for_url("**breakdown=outcome**")
+    wait_until_drawn(page)
+    assert page.get_by_text("by outcome").count() > 0
