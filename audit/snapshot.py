@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
+from audit.access import SNAPSHOT_ROLE_ENV
 from audit.browser import PageNotReady, launch, wait_until_drawn
 from audit.config import ConfigError, load_settings
 from audit.db import check_database, create_readonly_engine
@@ -97,7 +98,8 @@ def _dashboard(args: argparse.Namespace) -> Iterator[str]:
         yield args.url.rstrip("/")
         return
     try:
-        with running_server(_check_database(args.db)) as base_url:
+        env = {SNAPSHOT_ROLE_ENV: args.role} if args.role else {}
+        with running_server(_check_database(args.db), env=env) as base_url:
             yield base_url
     except ServerError as exc:
         raise SnapshotError(str(exc)) from exc
