@@ -63,6 +63,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--timeout", default=90.0, type=float, help="seconds a page may take to draw"
     )
+    parser.add_argument(
+        "--role",
+        choices=("viewer", "analyst"),
+        help="when sign-in is configured: the role the dashboard started for this run shows "
+        "(a browser job cannot sign in); viewer masks IPs and emails",
+    )
     return parser.parse_args(argv)
 
 

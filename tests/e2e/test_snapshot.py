@@ -137,3 +137,46 @@ def test_invalid_query_is_refused(query: str, tmp_path: Path, capsys) -> None:
     assert main(["--db", UNREACHABLE, "--all", "--query", query, "--out", str(tmp_path)]) == 1
     assert "invalid --query" in capsys.readouterr().err
     assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
+
+
+SIGN_IN_SECRETS = """
+[auth]
+redirect_uri = "http://localhost:8501/oauth2callback"
+cookie_secret = "test-only-secret"
+client_id = "dashboard"
+client_secret = "test-only"
+server_metadata_url = "https://idp.invalid/.well-known/openid-configuration"
+"""
+
+
+def test_with_sign_in_a_snapshot_needs_a_role_and_a_viewer_sees_masked_data(
+    e2e_db: str, tmp_path: Path, page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(SIGN_IN_SECRETS)
+    monkeypatch.setenv("AUDIT_SECRETS_FILE", str(secrets))
+    refused = snapshot(
+        "--db", e2e_db, "--page", "overview", "--query", WINDOW, "--out", str(tmp_path / "a")
+    )
+    assert refused.returncode == 1 and "Sign in" in refused.stderr
+    done = snapshot(
+        "--db",
+        e2e_db,
+        "--role",
+        "viewer",
+        "--page",
+        "overview",
+        "--query",
+        WINDOW,
+        "--out",
+        str(tmp_path / "b"),
+    )
+    assert done.returncode == 0, done.stderr
+    with running_server(e2e_db, env={"AUDIT_SNAPSHOT_ROLE": "viewer"}) as url:
+        page.goto(f"{url}/?{WINDOW}&report=1")
+        wait_until_drawn(page)
+        text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "@corp.example.com" in text  # the top users, by domain
+    assert not re.search(r"[\w.+-]+@corp\.example\.com", text)
