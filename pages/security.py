@@ -10,7 +10,7 @@ ctx = context()
 
 st.title("Security")
 st.caption(ctx.window_text)
-thresholds = sections.threshold_inputs(ctx.settings)
+thresholds = sections.threshold_inputs(ctx.settings, report=ctx.report)
 extra = sections.extra_params(ctx.settings, thresholds)
 found = sections.detections(ctx, ctx.filter, thresholds)
 sections.kpi_section(ctx, found)

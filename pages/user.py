@@ -1,23 +1,27 @@
-"""Profile of one user (``user?id=17``; ``user`` itself is the filter's users parameter)."""
+"""Profile of one user (``user?id=17``; ``user`` itself is the filter's users parameter).
+It shows rows and the account's details: analysts only."""
 
 import streamlit as st
 
 from audit.security import parse_user_id
 from audit.ui import security as sections
+from audit.ui.context import rows_allowed
 from audit.ui.page import context
 
 ctx = context()
 
 user_id = parse_user_id(st.query_params.get("id"))
-if user_id is None:
+if user_id is None or not ctx.role.sees_rows:  # a viewer's page names no one
     st.title("User profile")
-    st.info(
-        "Open a user from the Security page, or name one in the URL: user?id=17",
-        icon=":material/person:",
-    )
-else:
-    title = st.empty()
-    label = sections.user_account(ctx, user_id)
-    title.title(f"User profile: {sections.markdown_code(label)}")
-    st.caption(ctx.window_text)
-    sections.user_profile(ctx, sections.url_thresholds(ctx.settings), user_id)
+if rows_allowed(ctx.role):
+    if user_id is None:
+        st.info(
+            "Open a user from the Security page, or name one in the URL: user?id=17",
+            icon=":material/person:",
+        )
+    else:
+        title = st.empty()
+        label = sections.user_account(ctx, user_id)
+        title.title(f"User profile: {sections.markdown_code(label)}")
+        st.caption(ctx.window_text)
+        sections.user_profile(ctx, sections.url_thresholds(ctx.settings), user_id)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from audit.access import mask_ip
 from audit.filters import describe_filter
 from audit.ui.safe import md_escape
 
@@ -27,6 +28,13 @@ REPORT_CSS = f"""<style>
 </style>"""
 
 
+def _filters_in_words(ctx: PageContext) -> str:
+    flt = ctx.filter
+    if ctx.role.masked and flt.ip:  # a viewer's report names no address
+        flt = flt.with_values(ip=mask_ip(flt.ip) or "")
+    return describe_filter(flt)
+
+
 def report_header(ctx: PageContext, page_title: str, box: DeltaGenerator) -> None:
     zone = ZoneInfo(ctx.filter.tz)
     generated = ctx.now.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
@@ -35,7 +43,7 @@ def report_header(ctx: PageContext, page_title: str, box: DeltaGenerator) -> Non
         st.subheader(f"{APP_TITLE} · {page_title}")
         facts = {
             "Range": ctx.window_text,
-            "Filters": describe_filter(ctx.filter),
+            "Filters": _filters_in_words(ctx),
             "As of" if ctx.now_pinned else "Generated": generated,
         }
         for label, value in facts.items():
@@ -46,7 +54,7 @@ def report_header(ctx: PageContext, page_title: str, box: DeltaGenerator) -> Non
 _TABLE_CSS = (
     "<style>.audit-static{border-collapse:collapse;width:100%;font-size:0.85rem}"
     ".audit-static th,.audit-static td{border:1px solid #e2e8f0;padding:4px 8px;"
-    "text-align:left;vertical-align:top;white-space:pre-wrap;word-break:break-word}"
+    "text-align:left;vertical-align:top;white-space:pre-wrap;word-break:normal;overflow-wrap:break-word}"
     ".audit-static th{background:#f1f5f9;font-weight:600}</style>"
 )
 

@@ -1,10 +1,14 @@
 """Sections of the security page and of the IP and user profiles. Detection thresholds
-live in the URL (``bf_n``, ``bf_w``, ...) next to the shared filter."""
+live in the URL (``bf_n``, ``bf_w``, ...) next to the shared filter.
+
+Report mode (``ctx.report``) draws no controls, links or selections: tables are static and
+charts do not drill. Viewers (``ctx.role.masked``) see IP addresses and emails masked and
+get no links to rows (the Explorer, event details, profiles)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -14,12 +18,14 @@ import pandas as pd
 import streamlit as st
 
 from audit import charts, drill, security
+from audit.access import mask_email, mask_ip, mask_text
 from audit.config import Settings
 from audit.db import Source
 from audit.filters import AuditFilter
 from audit.security import Detections, Finding, Thresholds
 from audit.ui import data
 from audit.ui.page import PageContext
+from audit.ui.report import static_table
 from audit.ui.urlstate import query_params_lists, sync_widget, widget_changed
 from audit.ui.widgets import EXPLORER_PAGE, drill_chart
 
@@ -31,6 +37,9 @@ TIME_FORMAT = "YYYY-MM-DD HH:mm:ss"
 THRESHOLD_COLUMNS = 5
 LATEST_EVENTS = 50
 TOP_LIMIT = 10
+REPORT_FINDINGS = 100  # rows of a findings table in a report
+REPORT_EVENTS = 50  # rows of an events table in a report
+TIME_TEXT = "%Y-%m-%d %H:%M:%S"
 
 
 @st.cache_data(ttl=data.CACHE_TTL_SECONDS, max_entries=500, show_spinner=False)
@@ -90,12 +99,15 @@ def _write_thresholds(th: Thresholds, defaults: Thresholds) -> None:
             del st.query_params[param]
 
 
-def threshold_inputs(settings: Settings) -> Thresholds:
-    """Number inputs for every threshold; their values are kept in the URL."""
+def threshold_inputs(settings: Settings, report: bool = False) -> Thresholds:
+    """Number inputs for every threshold; their values are kept in the URL. A report
+    draws no inputs: the URL's thresholds apply."""
     defaults = _defaults(settings)
     current, notices = security.thresholds_from_params(query_params_lists(), defaults)
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
+    if report:
+        return current
     values: dict[str, int] = {}
     with st.expander("Detection thresholds", icon=":material/tune:"):
         columns = st.columns(THRESHOLD_COLUMNS)
@@ -128,6 +140,7 @@ FINDING_CONFIG = {
     "summary": st.column_config.TextColumn("What fired and why", width="large"),
     "first_seen": st.column_config.DatetimeColumn("First seen", format=TIME_FORMAT),
     "last_seen": st.column_config.DatetimeColumn("Last seen", format=TIME_FORMAT),
+    "ip": st.column_config.TextColumn("IP"),
     "ip_profile": _link("IP", security.IP_LINK_TEXT, help="Open the IP's profile"),
     "user": st.column_config.TextColumn("User"),
     "user_profile": _link("User profile", "Profile"),
@@ -136,6 +149,9 @@ FINDING_CONFIG = {
 }
 FINDING_ORDER = ("risk", "summary", "first_seen", "last_seen", "ip_profile", "user",
                  "user_profile", "events", "explorer")  # fmt: skip
+# Without links (reports, viewers): the address as text.
+PLAIN_FINDING_ORDER = ("risk", "summary", "first_seen", "last_seen", "ip", "user", "events")
+FINDING_LINKS = ("explorer", "ip_profile", "user_profile")
 EVENT_CONFIG = {
     "created_at": st.column_config.DatetimeColumn("Time", format=TIME_FORMAT),
     "user": st.column_config.TextColumn("User"),
@@ -150,9 +166,100 @@ EVENT_CONFIG = {
     "description": st.column_config.TextColumn("Description", width="large"),
     "event": _link("Detail", "Open", help="The event's detail page"),
 }
+# What a viewer sees of a rows frame's columns: access.mask_row's fields and resource ids.
+ROW_MASKS: dict[str, Callable[[str], str | None]] = {
+    "user": mask_email,
+    "email": mask_email,
+    "username": mask_email,
+    "ip_address": mask_ip,
+    "description": mask_text,
+    "error_message": mask_text,
+    "user_agent": mask_text,
+    "resource_id": mask_text,
+}
+
+
+def _masked(values: Iterable[Any], mask: Callable[[str], str | None]) -> list[Any]:
+    return [mask(v) if isinstance(v, str) else v for v in values]
+
+
+def masked_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A rows frame as a viewer may see it: users, IP addresses and free text masked."""
+    shown = frame.copy()
+    for name, mask in ROW_MASKS.items():
+        if name in shown.columns:
+            shown[name] = pd.Series(_masked(shown[name], mask), index=shown.index, dtype=object)
+    return shown
+
+
+def _replace_word(text: str, old: str, new: str) -> str:
+    """``old`` replaced where it stands alone (not inside a longer address, name or word)."""
+    return re.sub(rf"(?<![\w.:@-]){re.escape(old)}(?![\w:@-]|\.\w)", new, text)
+
+
+def masked_summary(finding: Finding, labels: Mapping[int, str]) -> str:
+    """A finding's sentence for a viewer: the addresses and users it names masked (IPv6
+    and usernames too, which :func:`mask_text` alone would miss)."""
+    text = finding.summary
+    ips = {*finding.ips, finding.ip} - {None}
+    for ip in sorted(ips, key=len, reverse=True):  # type: ignore[arg-type]
+        text = _replace_word(text, ip, mask_ip(ip) or "")
+    user_ids = {*finding.user_ids, finding.user_id} - {None}
+    names = {labels[u] for u in user_ids if labels.get(u)}  # type: ignore[index]
+    for name in sorted(names, key=len, reverse=True):
+        text = _replace_word(text, name, mask_email(name) or "")
+    return mask_text(text) or ""
+
+
+def _time_text(values: Iterable[Any]) -> list[str]:
+    return ["" if v is None or pd.isna(v) else pd.Timestamp(v).strftime(TIME_TEXT) for v in values]
+
+
+def _static(
+    frame: pd.DataFrame, titles: Mapping[str, str], limit: int, total: int | None = None
+) -> None:
+    """A report's table: at most ``limit`` rows, saying so when there are more."""
+    if frame.empty:
+        st.caption("None in this range.")
+        return
+    total = len(frame) if total is None else total
+    shown = frame.head(limit).rename(columns=dict(titles))
+    static_table(shown, total if total > len(shown) else None)
+
+
+def _titles(config: Mapping[str, Any], columns: Sequence[str], tz: str) -> dict[str, str]:
+    """Column headings of a static table: the interactive table's labels, times with zone."""
+    titles = {name: str(config[name]["label"]) for name in columns}
+    for name in ("created_at", "first_seen", "last_seen"):
+        if name in titles:
+            titles[name] += f" ({tz})"
+    return titles
+
+
+def _plain_findings(
+    frame: pd.DataFrame, findings: Sequence[Finding], labels: Mapping[int, str], masked: bool
+) -> pd.DataFrame:
+    """The findings frame without its links (which name IPs and users); masked for viewers."""
+    plain = frame.drop(columns=list(FINDING_LINKS))
+    if masked:
+        plain["summary"] = [masked_summary(f, labels) for f in findings]
+        plain["ip"] = _masked(plain["ip"], mask_ip)
+        plain["user"] = _masked(plain["user"], mask_email)
+    return plain
+
+
+def _report_findings(frame: pd.DataFrame, order: Sequence[str], tz: str) -> None:
+    """Static findings; an IP or user column that is empty throughout is left out."""
+    empty = [name for name in ("ip", "user") if frame[name].isna().all()]
+    order = [name for name in order if name not in empty]
+    shown = frame[order].copy()
+    for name in ("first_seen", "last_seen"):
+        shown[name] = _time_text(shown[name])
+    _static(shown, _titles(FINDING_CONFIG, order, tz), REPORT_FINDINGS)
 
 
 def findings_table(
+    ctx: PageContext,
     findings: Sequence[Finding],
     flt: AuditFilter,
     labels: Mapping[int, str],
@@ -160,9 +267,19 @@ def findings_table(
     key: str,
     with_rule: bool = False,
 ) -> None:
-    """The findings, one per row; the selected one is shown in full with its links."""
+    """The findings, one per row; the selected one is shown in full with its links. In a
+    report, a static table; for viewers, masked and without links."""
     frame = security.findings_frame(findings, flt, labels, extra)
-    order = ("rule", *FINDING_ORDER) if with_rule else FINDING_ORDER
+    order = FINDING_ORDER
+    if ctx.report or ctx.role.masked:
+        frame, order = (
+            _plain_findings(frame, findings, labels, ctx.role.masked),
+            PLAIN_FINDING_ORDER,
+        )
+    order = ("rule", *order) if with_rule else order
+    if ctx.report:
+        _report_findings(frame, order, flt.tz)
+        return
     event = st.dataframe(
         frame,
         column_config=FINDING_CONFIG,
@@ -174,8 +291,12 @@ def findings_table(
         selection_mode="single-row",
     )
     chosen = [i for i in event.selection.rows if i < len(findings)]
-    if chosen:
+    if chosen and ctx.role.masked:
+        st.text(masked_summary(findings[chosen[0]], labels))
+    elif chosen:
         _finding_detail(findings[chosen[0]], flt, labels, extra)
+    elif ctx.role.masked:
+        st.caption("Select a row to read the whole finding.")
     else:
         st.caption("Select a row to read the whole finding and open its events.")
 
@@ -208,7 +329,33 @@ def _finding_detail(
             )
 
 
-def events_table(frame: pd.DataFrame, flt: AuditFilter, columns: Sequence[str]) -> None:
+def _report_events(frame: pd.DataFrame, columns: Sequence[str], tz: str, total: int | None) -> None:
+    shown = frame[list(columns)].copy()
+    shown["created_at"] = _time_text(shown["created_at"])
+    if "off_hours" in shown.columns:
+        shown["off_hours"] = ["yes" if flag else "" for flag in shown["off_hours"]]
+    _static(shown, _titles(EVENT_CONFIG, columns, tz), REPORT_EVENTS, total)
+
+
+def events_table(
+    ctx: PageContext,
+    frame: pd.DataFrame,
+    flt: AuditFilter,
+    columns: Sequence[str],
+    total: int | None = None,
+) -> None:
+    """Rows with a link to each event's detail page; masked and unlinked for viewers, a
+    static table (at most :data:`REPORT_EVENTS` rows of ``total``) in a report."""
+    if ctx.role.masked:
+        frame = masked_rows(frame)
+    if ctx.report:
+        _report_events(frame, columns, flt.tz, total)
+        return
+    if ctx.role.masked:  # only the shown columns: a hidden one still reaches the browser
+        st.dataframe(
+            frame[list(columns)], column_config=EVENT_CONFIG, hide_index=True, width="stretch"
+        )
+        return
     linked = security.with_event_links(frame, flt)
     st.dataframe(
         linked,
@@ -219,7 +366,35 @@ def events_table(frame: pd.DataFrame, flt: AuditFilter, columns: Sequence[str]) 
     )
 
 
+def _masked_top(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """A top list's labels as a viewer may see them; unknown values keep their label."""
+    labels = [
+        label
+        if value is None or pd.isna(value)
+        else (mask_ip(str(value)) if by == "ip" else mask_email(str(label)))
+        for value, label in zip(frame["value"], frame["label"], strict=True)
+    ]
+    return frame.assign(label=labels)
+
+
+def _plain_top(ctx: PageContext, frame: pd.DataFrame, by: str) -> None:
+    """A top list without links: static in a report, masked for viewers."""
+    if ctx.role.masked:
+        frame = _masked_top(frame, by)
+    shown = frame[["label", "count"]]
+    title = "IP" if by == "ip" else "User"
+    if ctx.report:
+        _static(shown, {"label": title, "count": "Events"}, TOP_LIMIT)
+        return
+    config = {
+        "label": st.column_config.TextColumn(title),
+        "count": st.column_config.NumberColumn("Events", format="%d"),
+    }
+    st.dataframe(shown, column_config=config, hide_index=True, width="stretch")
+
+
 def _top_table(
+    ctx: PageContext,
     frame: pd.DataFrame,
     by: str,
     flt: AuditFilter,
@@ -228,6 +403,9 @@ def _top_table(
 ) -> None:
     """A top list (value, label, count) of ``flt``'s events, with links to the Explorer
     (``flt`` narrowed to the value) and to profiles (within ``base``, the page's filter)."""
+    if ctx.report or ctx.role.masked:
+        _plain_top(ctx, frame, by)
+        return
     rows = []
     for value, label, count in zip(frame["value"], frame["label"], frame["count"], strict=True):
         known = value is not None and not pd.isna(value)
@@ -288,16 +466,17 @@ def failed_logins_section(ctx: PageContext, extra: Mapping[str, list[str]]) -> N
         figure,
         "security.failed_logins",
         lambda p: drill.from_volume_point(failures, "outcome", p, width, ctx.now),
+        static=ctx.report or ctx.role.masked,  # the Explorer shows rows: analysts only
     )
     left, right = st.columns(2)
     with left:
         st.markdown("**Top failing IPs**")
         top = data.top_values(ctx.source, failures, ctx.now, "ip", TOP_LIMIT)
-        _top_table(top, "ip", failures, ctx.filter, extra)
+        _top_table(ctx, top, "ip", failures, ctx.filter, extra)
     with right:
         st.markdown("**Top failing users**")
         top = data.top_values(ctx.source, failures, ctx.now, "user", TOP_LIMIT)
-        _top_table(top, "user", failures, ctx.filter, extra)
+        _top_table(ctx, top, "user", failures, ctx.filter, extra)
 
 
 def detections_section(
@@ -307,15 +486,26 @@ def detections_section(
         st.warning(note, icon=":material/warning:")
     by_rule = found.by_rule()
     titles = [f"{security.RULE_TITLES[rule]} ({len(by_rule[rule])})" for rule in by_rule]
+    if ctx.report:  # no tabs: every detection on the page, one after the other
+        for title, rule in zip(titles, by_rule, strict=True):
+            st.subheader(title)
+            _rule_findings(ctx, rule, found, th, extra)
+        return
     for tab, rule in zip(st.tabs(titles), by_rule, strict=True):
         with tab:
-            st.caption(security.rule_description(rule, th))
-            if by_rule[rule]:
-                findings_table(
-                    by_rule[rule], ctx.filter, found.label_map(), extra, KEY + "findings." + rule
-                )
-            else:
-                st.caption("No findings in this range.")
+            _rule_findings(ctx, rule, found, th, extra)
+
+
+def _rule_findings(
+    ctx: PageContext, rule: str, found: Detections, th: Thresholds, extra: Mapping[str, list[str]]
+) -> None:
+    st.caption(security.rule_description(rule, th))
+    findings = found.by_rule()[rule]
+    if findings:
+        key = KEY + "findings." + rule
+        findings_table(ctx, findings, ctx.filter, found.label_map(), extra, key)
+    else:
+        st.caption("No findings in this range.")
 
 
 def high_events_section(ctx: PageContext) -> None:
@@ -324,7 +514,8 @@ def high_events_section(ctx: PageContext) -> None:
         st.caption("No high or critical security events in this range.")
         return
     columns = ("created_at", "severity", "user", "action", "ip_address", "description")
-    events_table(frame, ctx.filter, columns)
+    total = _call("count_high_security_events", ctx.source, ctx.filter, ctx.now)
+    events_table(ctx, frame, ctx.filter, columns, total)
 
 
 def lifecycle_section(ctx: PageContext, th: Thresholds) -> None:
@@ -339,7 +530,7 @@ def lifecycle_section(ctx: PageContext, th: Thresholds) -> None:
         return
     columns = ("created_at", "kind", "user", "action", "resource_type", "resource_id",
                "off_hours", "description")  # fmt: skip
-    events_table(frame, ctx.filter, columns)
+    events_table(ctx, frame, ctx.filter, columns)
 
 
 # ---------------------------------------------------------------------------------------
@@ -396,12 +587,22 @@ def _timeline(ctx: PageContext, flt: AuditFilter, key: str) -> None:
     frame = data.volume(ctx.source, flt, ctx.now, "outcome")
     width = frame.attrs["width"]
     figure = charts.volume_chart(frame, "outcome", flt.tz)
-    drill_chart(figure, key, lambda p: drill.from_volume_point(flt, "outcome", p, width, ctx.now))
+    drill_chart(
+        figure,
+        key,
+        lambda p: drill.from_volume_point(flt, "outcome", p, width, ctx.now),
+        static=ctx.report or ctx.role.masked,
+    )
 
 
 def _user_agents(ctx: PageContext, flt: AuditFilter) -> None:
     st.markdown("**User agents**")
     frame = _call("top_user_agents", ctx.source, flt, ctx.now, TOP_LIMIT)
+    if ctx.role.masked:
+        frame = frame.assign(user_agent=_masked(frame["user_agent"], mask_text))
+    if ctx.report:
+        _static(frame, {"user_agent": "User agent", "count": "Events"}, TOP_LIMIT)
+        return
     config = {
         "user_agent": st.column_config.TextColumn("User agent", width="large"),
         "count": st.column_config.NumberColumn("Events", format="%d"),
@@ -410,6 +611,7 @@ def _user_agents(ctx: PageContext, flt: AuditFilter) -> None:
 
 
 def _involved_findings(
+    ctx: PageContext,
     base: AuditFilter,
     found: list[Finding],
     labels: Mapping[int, str],
@@ -417,7 +619,7 @@ def _involved_findings(
 ) -> None:
     st.subheader("Findings involving it")
     if found:
-        findings_table(found, base, labels, extra, KEY + "profile.findings", True)
+        findings_table(ctx, found, base, labels, extra, KEY + "profile.findings", True)
     else:
         st.caption("No detection fired for it in this range.")
 
@@ -425,15 +627,16 @@ def _involved_findings(
 def _latest(ctx: PageContext, flt: AuditFilter, summary: security.EntitySummary) -> None:
     st.subheader("Latest events")
     frame = _call("latest_events", ctx.source, flt, ctx.now, LATEST_EVENTS)
-    st.page_link(
-        EXPLORER_PAGE,
-        label=f"Open all {summary.events:,} events in the Explorer",
-        icon=":material/table_rows:",
-        query_params=flt.to_params(),
-    )
+    if not (ctx.report or ctx.role.masked):
+        st.page_link(
+            EXPLORER_PAGE,
+            label=f"Open all {summary.events:,} events in the Explorer",
+            icon=":material/table_rows:",
+            query_params=flt.to_params(),
+        )
     columns = ("created_at", "user", "action", "resource_type", "outcome", "ip_address",
                "description")  # fmt: skip
-    events_table(frame, flt, columns)
+    events_table(ctx, frame, flt, columns, summary.events)
 
 
 def _profile(ctx: PageContext, flt: AuditFilter, th: Thresholds, focus: dict[str, Any]) -> None:
@@ -454,11 +657,11 @@ def _profile(ctx: PageContext, flt: AuditFilter, th: Thresholds, focus: dict[str
         st.markdown("**Users**" if by_ip else "**IPs**")
         by = "user" if by_ip else "ip"
         top = data.top_values(ctx.source, flt, ctx.now, by, TOP_LIMIT)
-        _top_table(top, by, flt, base, extra)
+        _top_table(ctx, top, by, flt, base, extra)
     with right:
         _user_agents(ctx, flt)
     found = detections(ctx, base, th)
-    _involved_findings(base, found.involving(**focus), found.label_map(), extra)
+    _involved_findings(ctx, base, found.involving(**focus), found.label_map(), extra)
     _latest(ctx, flt, summary)
 
 

@@ -1,0 +1,193 @@
+"""The security page and the IP and user profiles in report mode (``report=1``: no controls,
+static tables, every detection drawn) and for viewers (addresses and emails masked, no
+profiles), over the demo database on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Dataframe, Node
+
+from audit.browser import COMPLETE_MARKER_ID
+from audit.config import load_settings
+from audit.filters import AuditFilter
+from audit.security import (
+    RULE_TITLES,
+    Detections,
+    Finding,
+    Thresholds,
+    detect,
+    thresholds_from_params,
+)
+from audit.ui.security import KEY, masked_summary
+from tests.conftest import DEMO_END, DemoDatabase
+from tests.test_app import APP, page_text
+from tests.test_roles import SECRETS, VIEWER
+from tests.test_security_pages import STORY, WEEK
+
+IPV4 = re.compile(r"\b\d+\.\d+\.\d+\.\d+\b")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.")
+ROWS_SHOWN = re.compile(r"^[\d,]+ of [\d,]+ rows shown$")
+PROFILES = {
+    "pages/ip.py": {"ip": STORY["brute_force"]["ip"]},
+    "pages/user.py": {"id": str(STORY["takeover"]["user_id"])},
+}
+
+
+@pytest.fixture
+def open_page(demo: DemoDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Runs a page over the demo's week; ``user`` signs in (sign-in configured) when given."""
+    monkeypatch.setenv("AUDIT_DB_URL", demo.url)
+
+    def run(page: str, user: dict | None = None, **params: str) -> AppTest:
+        if user is not None:
+            secrets = tmp_path / "secrets.toml"
+            secrets.write_text(SECRETS)
+            monkeypatch.setenv("AUDIT_SECRETS_FILE", str(secrets))
+        at = AppTest.from_file(APP, default_timeout=60)
+        if user is not None:
+            at.user = user
+        for key, value in (WEEK | params).items():
+            at.query_params[key] = value
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run
+
+
+def _nodes(node: Node) -> Iterator[Node]:
+    yield node
+    if isinstance(node, Block):
+        for child in node.children.values():
+            yield from _nodes(child)
+
+
+def _main_texts(at: AppTest) -> list[str]:
+    """Everything the page's main area holds: each element's whole message (text, labels,
+    HTML bodies, chart specs), and the cells of any interactive table, hidden columns too."""
+    texts = []
+    for node in _nodes(at.main):
+        if isinstance(node, Dataframe):
+            frame = node.value
+            texts += [str(c) for c in frame.columns] + [str(v) for v in frame.to_numpy().ravel()]
+        elif node.proto is not None:
+            texts.append(str(node.proto))
+    return texts
+
+
+def _leaks(texts: list[str]) -> list[str]:
+    return [m for t in texts for m in IPV4.findall(t) + EMAIL.findall(t)]
+
+
+def _html(at: AppTest) -> str:
+    return "\n".join(element.proto.body for element in at.get("html"))
+
+
+def _expected(demo: DemoDatabase, **params: str) -> Detections:
+    """What :func:`detect` finds for the page's filter and the URL's thresholds."""
+    lists = {key: [value] for key, value in (WEEK | params).items()}
+    flt, notices = AuditFilter.from_params(lists)
+    defaults = Thresholds.from_settings(load_settings())
+    thresholds, _ = thresholds_from_params(lists, defaults)
+    assert not notices
+    return detect(demo.source, flt, demo.now, thresholds)
+
+
+def _row_links(at: AppTest) -> list[str]:
+    """Links to the Explorer's rows, event details or profiles (the sidebar's are pages)."""
+    words = ("in the Explorer", "profile", "Open")
+    return [link.label for link in at.get("page_link") if any(w in link.label for w in words)]
+
+
+def _assert_static(at: AppTest) -> None:
+    """A report: no controls, links, tabs, expanders or interactive tables; complete."""
+    assert not at.number_input and not at.tabs and not at.expander and not at.button
+    assert not at.dataframe and not at.get("page_link")
+    assert all(not chart.proto.selection_mode for chart in at.get("plotly_chart"))
+    assert 'class="audit-static"' in _html(at) and COMPLETE_MARKER_ID in _html(at)
+
+
+@pytest.mark.parametrize("params", [{}, {"bf_n": "15", "sp_n": "3", "ip_n": "4"}])
+def test_security_report_shows_every_finding_of_detect(
+    open_page, demo: DemoDatabase, params: dict[str, str]
+) -> None:
+    at = open_page("pages/security.py", report="1", **params)
+    _assert_static(at)
+    found = _expected(demo, **params)
+    shown = {s.value for s in at.subheader}
+    for rule, findings in found.by_rule().items():
+        assert f"{RULE_TITLES[rule]} ({len(findings)})" in shown
+    assert next(m.value for m in at.metric if m.label == "Findings") == f"{len(found.all()):,}"
+    body = _html(at)
+    assert all(html.escape(f.summary) in body for f in found.all())
+    assert _leaks([body])  # analysts see addresses and emails (the scan finds them)
+
+
+@pytest.mark.parametrize("page", PROFILES)
+def test_profile_reports_are_static_and_complete(open_page, page: str) -> None:
+    at = open_page(page, report="1", **PROFILES[page])
+    _assert_static(at)
+    assert any(m.label == "Events in range" for m in at.metric)
+    assert "Findings involving it" in [s.value for s in at.subheader]
+    body = _html(at)
+    assert "What fired and why" in body and "User agent" in body
+    events = next(m.value for m in at.metric if m.label == "Events in range")
+    truncated = [c.value for c in at.caption if ROWS_SHOWN.match(c.value)]
+    assert truncated == (
+        [f"50 of {events} rows shown"] if int(events.replace(",", "")) > 50 else []
+    )
+
+
+@pytest.mark.parametrize("report", ["0", "1"])
+def test_viewers_see_the_security_page_masked(open_page, report: str) -> None:
+    at = open_page("pages/security.py", VIEWER, report=report)
+    assert any(m.label == "Findings" for m in at.metric)
+    assert not _leaks(_main_texts(at)), _leaks(_main_texts(at))[:5]
+    assert not _row_links(at)
+    if report == "1":
+        return
+    assert "@corp.example.com" in "\n".join(_main_texts(at))  # masked, not left out
+    at.session_state[KEY + "findings.brute_force"] = {
+        "selection": {"rows": [0], "columns": [], "cells": []}
+    }
+    at.run()
+    assert not at.exception
+    assert "failed logins from" in at.text[0].value and ".x " in at.text[0].value
+    assert not _leaks(_main_texts(at))
+    assert not _row_links(at)
+
+
+@pytest.mark.parametrize("page", PROFILES)
+@pytest.mark.parametrize("report", ["0", "1"])
+def test_viewers_get_no_profiles(open_page, page: str, report: str) -> None:
+    at = open_page(page, VIEWER, report=report, **PROFILES[page])
+    assert "viewer" in page_text(at)
+    assert not at.dataframe and not at.metric and not at.get("plotly_chart")
+    assert 'class="audit-static"' not in _html(at)
+    assert not _leaks(_main_texts(at))  # the report header masks the IP filter too
+
+
+def test_masked_summaries_hide_ipv6_addresses_and_usernames() -> None:
+    finding = Finding(
+        rule="new_ip",
+        risk="low",
+        summary="api used 2001:db8:1:2::9 and 203.0.113.9 for api_key_create; ann@x.example.",
+        first_seen=DEMO_END,
+        last_seen=DEMO_END,
+        events=1,
+        evidence=AuditFilter(),
+        ip="2001:db8:1:2::9",
+        user_id=7,
+        ips=("2001:db8:1:2::9", "203.0.113.9"),
+        user_ids=(7,),
+    )
+    assert masked_summary(finding, {7: "api"}) == (
+        "(hidden) used 2001:0db8:0001:x and 203.0.113.x for api_key_create; @x.example."
+    )
