@@ -85,16 +85,18 @@ RULE_TITLES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    bruteforce_failures: int = 5
-    bruteforce_window_minutes: int = 10
-    spray_min_users: int = 5
-    spray_window_minutes: int = 15
-    takeover_failures: int = 5
-    takeover_window_minutes: int = 30
-    multi_ip_min: int = 3
-    new_ip_lookback_days: int = 30
-    business_hours_start: int = 8
-    business_hours_end: int = 18
+    """The detection thresholds in force; defaults are the settings' defaults."""
+
+    bruteforce_failures: int = Settings.bruteforce_failures
+    bruteforce_window_minutes: int = Settings.bruteforce_window_minutes
+    spray_min_users: int = Settings.spray_min_users
+    spray_window_minutes: int = Settings.spray_window_minutes
+    takeover_failures: int = Settings.takeover_failures
+    takeover_window_minutes: int = Settings.takeover_window_minutes
+    multi_ip_min: int = Settings.multi_ip_min
+    new_ip_lookback_days: int = 30  # a page/URL threshold only, not a setting
+    business_hours_start: int = Settings.business_hours_start
+    business_hours_end: int = Settings.business_hours_end
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Thresholds:
