@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DB_PATH = PROJECT_ROOT / "data" / "demo.sqlite3"
 DEMO_DB_URL = f"sqlite:///{DEMO_DB_PATH}"
+# Holds a copy of audit data (personal data): created owner-only, in a folder of its own.
+DEFAULT_MIRROR_PATH = PROJECT_ROOT / "data" / "mirror" / "audit_logs.duckdb"
+AGGREGATE_ENGINES: tuple[str, ...] = ("source", "mirror", "auto")
 SECRETS_FILE_ENV = "AUDIT_SECRETS_FILE"
 ENV_PREFIX = "AUDIT_"
 
@@ -40,6 +43,11 @@ class Settings:
     multi_ip_min: int = 3
     business_hours_start: int = 8
     business_hours_end: int = 18
+    # Where overview aggregates run: the source database, the local DuckDB mirror, or "auto"
+    # (the mirror once the table holds more than mirror_threshold_rows rows).
+    aggregate_engine: str = "auto"
+    mirror_path: Path = DEFAULT_MIRROR_PATH
+    mirror_threshold_rows: int = 200_000
 
     @property
     def is_demo(self) -> bool:
@@ -85,6 +93,25 @@ def _db_url(value: Any) -> str:
     return url
 
 
+def _aggregate_engine(value: Any) -> str:
+    name = str(value).strip().lower()
+    if name not in AGGREGATE_ENGINES:
+        raise ValueError("must be one of " + ", ".join(AGGREGATE_ENGINES))
+    return name
+
+
+def _file_path(value: Any) -> Path:
+    text = str(value).strip()
+    if not text or text == ":memory:":
+        raise ValueError("must be a file path such as /var/lib/audit-dashboard/mirror.duckdb")
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    if path.is_dir():
+        raise ValueError("must be a file path, not a folder")
+    return path
+
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "db_url": _db_url,
     "cache_ttl_seconds": _positive_int,
@@ -93,6 +120,8 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "default_timezone": _timezone,
     "business_hours_start": _hour,
     "business_hours_end": _hour,
+    "aggregate_engine": _aggregate_engine,
+    "mirror_path": _file_path,
 }
 
 

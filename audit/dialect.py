@@ -1,5 +1,6 @@
-"""The small seam where SQLite and PostgreSQL differ: JSON as text, local time and buckets,
-JSON-list membership. Everything else in the query layer is dialect-neutral Core."""
+"""The small seam where SQLite, PostgreSQL and DuckDB (the columnar mirror) differ: JSON as
+text, local time and buckets, JSON-list membership. Everything else in the query layer is
+dialect-neutral Core. DuckDB has PostgreSQL's ``date_trunc`` and ``extract``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from audit.timerange import offset_segments
 
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
+DUCKDB = "duckdb"
+# Dialects with PostgreSQL's casts and date functions.
+_PG_FUNCTIONS = (POSTGRESQL, DUCKDB)
 
 _SQLITE_TRUNCATE = {
     "minute": ("%Y-%m-%d %H:%M:00",),
@@ -24,12 +28,12 @@ _SQLITE_TRUNCATE = {
 
 def json_text(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[str]:
     """A JSON column as its text (SQLite stores text already; may even be invalid JSON)."""
-    if dialect == POSTGRESQL:
+    if dialect in _PG_FUNCTIONS:
         return sa.cast(column, sa.Text)
     return sa.type_coerce(column, sa.Text)
 
 
-def _sqlite_offset(
+def _utc_offset(
     column: sa.ColumnElement, tz: str, start: datetime, end: datetime
 ) -> sa.ColumnElement[int]:
     segments = offset_segments(tz, start, end)
@@ -46,30 +50,34 @@ def local_time(
     column: sa.ColumnElement, dialect: str, tz: str, start: datetime, end: datetime
 ) -> sa.ColumnElement:
     """``created_at`` (naive UTC) as naive local time in ``tz``. ``start``/``end`` bound the
-    data so SQLite can be given the offsets that apply (it has no timezone database)."""
+    data so SQLite can be given the offsets that apply (it has no timezone database); DuckDB
+    is given them too."""
+    if dialect == DUCKDB:  # plain arithmetic: about 10 times faster than its ICU timezone()
+        seconds = sa.func.to_seconds(_utc_offset(column, tz, start, end), type_=sa.Interval())
+        return column + seconds
     if dialect == POSTGRESQL:
         return sa.func.timezone(tz, sa.func.timezone("UTC", column))
-    offset = _sqlite_offset(column, tz, start, end)
+    offset = _utc_offset(column, tz, start, end)
     return sa.func.datetime(column, sa.cast(offset, sa.String) + " seconds")
 
 
 def truncate(local: sa.ColumnElement, dialect: str, width: str) -> sa.ColumnElement:
     """Start of the minute/hour/day/week (weeks start on Monday) holding a local time."""
-    if dialect == POSTGRESQL:
+    if dialect in _PG_FUNCTIONS:
         return sa.func.date_trunc(width, local)
     fmt, *modifiers = _SQLITE_TRUNCATE[width]
     return sa.func.strftime(fmt, local, *modifiers)
 
 
 def hour_of_day(local: sa.ColumnElement, dialect: str) -> sa.ColumnElement[int]:
-    if dialect == POSTGRESQL:
+    if dialect in _PG_FUNCTIONS:
         return sa.cast(sa.extract("hour", local), sa.Integer)
     return sa.cast(sa.func.strftime("%H", local), sa.Integer)
 
 
 def iso_weekday(local: sa.ColumnElement, dialect: str) -> sa.ColumnElement[int]:
     """Monday = 1 ... Sunday = 7."""
-    if dialect == POSTGRESQL:
+    if dialect in _PG_FUNCTIONS:
         return sa.cast(sa.extract("isodow", local), sa.Integer)
     sunday_zero = sa.cast(sa.func.strftime("%w", local), sa.Integer)
     return sa.case((sunday_zero == 0, 7), else_=sunday_zero)
@@ -80,6 +88,8 @@ def json_list_contains(
 ) -> sa.ColumnElement[bool]:
     """The JSON column is a list holding the string ``value``; false for anything else,
     including (on SQLite) text that is not valid JSON."""
+    if dialect == DUCKDB:
+        return _duckdb_list_contains(column, value)
     if dialect == POSTGRESQL:
         as_jsonb = sa.cast(column, postgresql.JSONB)
         return sa.and_(
@@ -92,3 +102,20 @@ def json_list_contains(
     is_array = sa.case((sa.func.json_type(text) == "array", member.exists()), else_=0)
     # Nested CASE: json_type() raises on invalid JSON, so it runs only after json_valid().
     return sa.case((sa.func.json_valid(text) == 1, is_array), else_=0) == 1
+
+
+def _duckdb_list_contains(column: sa.ColumnElement, value: str) -> sa.ColumnElement[bool]:
+    raw = sa.cast(column, sa.Text)
+    # json_each() raises on invalid JSON and DuckDB may run it before any guarding CASE,
+    # so invalid text is replaced by a JSON null first.
+    text = sa.case((sa.func.json_valid(raw), raw), else_=sa.literal("null"))
+    elements = sa.func.json_each(text).table_valued("value", "type").alias("tag_element")
+    member = (
+        sa.select(sa.literal(1))
+        .select_from(elements)
+        .where(
+            elements.c.type == "VARCHAR",
+            sa.func.json_extract_string(elements.c.value, "$") == sa.literal(value, sa.String),
+        )
+    )
+    return sa.and_(sa.func.json_type(text) == "ARRAY", member.exists())

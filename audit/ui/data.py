@@ -1,25 +1,55 @@
 """Cached calls into the query layer, with the configured time-to-live. The source is not
-hashed (leading underscore); its URL is, with the filter and the moment ranges end at."""
+hashed (leading underscore); its URL is, with the filter and the moment ranges end at.
+
+Overview aggregates go to the local DuckDB mirror (:mod:`audit.mirror`) when the
+``aggregate_engine`` setting asks for it, the mirror has been built and holds every column
+the filter reads; rows, counts behind the explorer's pages, event detail and exports always
+come from the source database. A mirror result is cached under the mirror's version, so a
+sync shows new numbers at once."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 
 from audit import queries
 from audit.config import ConfigError, Settings, load_settings
 from audit.db import Source
 from audit.filters import AuditFilter
+from audit.mirror import (
+    Mirror,
+    MirrorState,
+    estimate_rows,
+    mirror_can_answer,
+    source_key,
+    wants_mirror,
+)
+
+log = logging.getLogger(__name__)
+
+# Aggregates the mirror answers (count_events stays on the source: the explorer shows it as
+# the total of the rows it pages through, which come from the source).
+MIRRORED_CALLS: frozenset[str] = frozenset(
+    {"volume", "top_values", "kpis", "severity_by_category", "activity_rhythm"}
+)
+BUILD_STEP_EVERY = timedelta(seconds=0.5)
+
+
+def _usable_settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError:  # reported on the page by settings_or_stop()
+        return Settings()
 
 
 def _configured_ttl() -> int:
-    try:
-        return load_settings().cache_ttl_seconds
-    except ConfigError:  # reported on the page by settings_or_stop()
-        return Settings().cache_ttl_seconds
+    return _usable_settings().cache_ttl_seconds
 
 
 CACHE_TTL_SECONDS = _configured_ttl()
@@ -33,8 +63,133 @@ def _cached(
 
 
 def _call(name: str, source: Source, flt: AuditFilter, now: datetime, *args: Any) -> Any:
-    key = source.engine.url.render_as_string(hide_password=True)
-    return _cached(source, key, name, flt, now, args)
+    if name in MIRRORED_CALLS:
+        target, key = _aggregate_target(source, flt)
+    else:
+        target, key = source, source_key(source)
+    return _cached(target, key, name, flt, now, args)
+
+
+# ---------------------------------------------------------------------------------------
+# The mirror: which engine answers, keeping it current, saying how fresh it is
+
+
+@st.cache_resource(show_spinner=False)
+def _settings() -> Settings:
+    return _usable_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _open_mirror(path: str) -> Mirror:
+    return Mirror(Path(path))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def _estimated_rows(_source: Source, source_key_: str) -> int:
+    return estimate_rows(_source)
+
+
+def active_mirror(source: Source) -> Mirror | None:
+    """The mirror when the settings want one for this source, else ``None``. A mirror that
+    cannot be opened (say, another process holds the file) also gives ``None``."""
+    settings = _settings()
+    if settings.aggregate_engine == "source":
+        return None
+    rows = _estimated_rows(source, source_key(source)) if settings.aggregate_engine == "auto" else 0
+    if not wants_mirror(settings.aggregate_engine, rows, settings.mirror_threshold_rows):
+        return None
+    try:
+        return _open_mirror(str(settings.mirror_path))
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        log.warning("The mirror at %s cannot be used: %s", settings.mirror_path, exc)
+        return None
+
+
+def _ready_state(mirror: Mirror | None, source: Source) -> MirrorState | None:
+    state = mirror.state() if mirror else None
+    if state is None or not state.built or state.source != source_key(source):
+        return None
+    return state
+
+
+def _aggregate_target(source: Source, flt: AuditFilter) -> tuple[Source, str]:
+    """The source an aggregate runs on, and the cache key naming it."""
+    mirror = active_mirror(source)
+    state = _ready_state(mirror, source)
+    if mirror is None or state is None or not mirror_can_answer(flt):
+        return source, source_key(source)
+    return mirror.source_for(source), f"mirror:{state.source}:{state.version}"
+
+
+def aggregate_source(source: Source, flt: AuditFilter) -> Source:
+    """Where an aggregate over ``flt`` should run: the mirror when it can answer, else the
+    source (for pages that cache their own calls)."""
+    return _aggregate_target(source, flt)[0]
+
+
+def freshness_text(as_of: datetime, now: datetime) -> str:
+    """The freshness line, e.g. "data as of 12:03:55 UTC" (the date too when not today)."""
+    moment = as_of.replace(tzinfo=UTC)
+    shown = "%H:%M:%S" if moment.date() == now.astimezone(UTC).date() else "%Y-%m-%d %H:%M:%S"
+    return f"data as of {moment.strftime(shown)} UTC"
+
+
+def _sync_if_stale(mirror: Mirror, source: Source, state: MirrorState) -> MirrorState:
+    """One bounded step once the mirror is older than the cache's time-to-live."""
+    age = datetime.now(UTC).replace(tzinfo=None) - (state.as_of or datetime.min)
+    if age < timedelta(seconds=CACHE_TTL_SECONDS):
+        return state
+    mirror.sync_step(source)
+    return _ready_state(mirror, source) or state
+
+
+@st.fragment(run_every=BUILD_STEP_EVERY)
+def _build_progress(source: Source) -> None:
+    """The first build, one bounded step per run, with a progress bar; the page reruns
+    (then reading the mirror) once it is complete."""
+    mirror = active_mirror(source)
+    if mirror is None:
+        return
+    mirror.sync_step(source)
+    if mirror.ready_for(source):
+        st.rerun(scope="app")
+    done, total = mirror.build_progress(source)
+    st.progress(
+        done / total if total else 0.0,
+        text=f"Building the analytics mirror: {done:,} of about {total:,} events. "
+        "Until it is ready the numbers come from the database.",
+    )
+
+
+def show_mirror_status(source: Source, report: bool) -> None:
+    """When the mirror is in use: keep it current and state how fresh its numbers are; while
+    it is first built, show its progress (not in reports, which wait for nothing)."""
+    mirror = active_mirror(source)
+    if mirror is None:
+        return
+    state = _ready_state(mirror, source)
+    if state is None:
+        if not report:
+            with st.sidebar:
+                _build_progress(source)
+        return
+    state = _sync_if_stale(mirror, source, state)
+    assert state.as_of is not None
+    box = st.container() if report else st.sidebar
+    box.caption(
+        f"Charts and counts from the local mirror, "
+        f"{freshness_text(state.as_of, datetime.now(UTC))}.",
+        help="Refresh brings the mirror up to date. Rows, event details and exports always "
+        "come from the database.",
+    )
+
+
+def refresh(source: Source) -> None:
+    """The refresh control: one bounded mirror step first, then fresh query results."""
+    mirror = active_mirror(source)
+    if mirror is not None:
+        mirror.sync_step(source, wait=True)
+    clear()
 
 
 def count_events(source: Source, flt: AuditFilter, now: datetime) -> int:

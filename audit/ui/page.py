@@ -79,9 +79,12 @@ def _actions(flt: AuditFilter, now: datetime) -> AuditFilter:
             flt = flt.pinned(now)
             st.session_state["permalink_made"] = True
         if refresh.button(
-            "Refresh", icon=":material/refresh:", help="Clear cached results and query again"
+            "Refresh",
+            icon=":material/refresh:",
+            help="Bring the local mirror up to date (when in use), clear cached results and "
+            "query again",
         ):
-            data.clear()
+            data.refresh(source_or_stop())
             st.rerun()
     return flt
 
@@ -102,6 +105,7 @@ def setup(nav_pages: list[st.Page], current: st.Page) -> PageContext:
     role = role_or_stop()
     settings = settings_or_stop()
     source = source_or_stop()
+    data.show_mirror_status(source, report)
     from_url, notices = read_filter(settings.default_timezone)
     for notice in notices:
         st.warning(md_escape(notice), icon=":material/link_off:")

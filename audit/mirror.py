@@ -1,0 +1,687 @@
+"""A local, columnar copy of the analytic columns of ``audit_logs`` (DuckDB), for
+aggregates over millions of rows.
+
+The mirror is a DuckDB file the dashboard writes itself; the source database is only ever
+read, through the dashboard's read-only engine. The file holds a table named ``audit_logs``
+with the columns in :data:`MIRROR_COLUMNS` and a ``users`` table (id, email, username), so
+the query functions of :mod:`audit.queries` and :mod:`audit.security` run on it unchanged
+through :meth:`Mirror.source_for` (DuckDB's branches live in :mod:`audit.dialect`).
+
+Keeping it current, one bounded step at a time (:meth:`Mirror.sync_step`):
+
+1. **Append.** Audit rows get rising ids, so new rows are ``id > last_id``, read in
+   keyset chunks of :data:`CHUNK_ROWS`. The step stops after its time budget; the next step
+   goes on from there. Each chunk and the new ``last_id`` are committed together.
+2. **Verify.** Once caught up, the step compares slices of the mirrored range (one UTC day
+   of ``created_at`` each, plus the rows before the first day, after the last and without a
+   time) between source and mirror: the row count, the sum of ids and the sum of a
+   fingerprint of every mirrored column (the first 32 bits of an MD5 of the row's canonical
+   text, computed in SQL on PostgreSQL and DuckDB and by a function registered on the
+   SQLite connection). A slice that differs (rows deleted, rewritten, or committed late
+   with a lower id) is copied again. The newest day is checked at every step, the others in
+   turn, newest first, as far as the budget allows.
+
+The file holds personal data (user ids, IP addresses, user agents). Its folder is created
+with mode 0700 and the file with 0600; put it on a local disk of the dashboard's host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import stat
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from audit.db import Source
+from audit.dialect import DUCKDB, POSTGRESQL, SQLITE
+from audit.filters import AuditFilter
+from audit.schema import audit_logs, users
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CHUNK_ROWS = 25_000
+STEP_SECONDS = 1.0
+MEMORY_LIMIT = "128MB"
+THREADS = 2
+
+MIRROR_COLUMNS: tuple[str, ...] = (
+    "id",
+    "created_at",
+    "user_id",
+    "action",
+    "resource_type",
+    "resource_id",
+    "severity",
+    "category",
+    "success",
+    "ip_address",
+    "user_agent",
+)
+MIRROR_USER_COLUMNS: tuple[str, ...] = ("id", "email", "username")
+
+# Columns each filter field reads (see audit.filters.where_clause); the free-text search
+# also reads the users table's email and username.
+_FILTER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "actions": ("action",),
+    "resource_types": ("resource_type",),
+    "severities": ("severity",),
+    "categories": ("category",),
+    "outcomes": ("success",),
+    "users": ("user_id",),
+    "excludes": ("action", "resource_type", "severity", "category", "success", "user_id"),
+    "ip": ("ip_address",),
+    "tags": ("tags",),
+    "resource_id": ("resource_id",),
+    "session_id": ("session_id",),
+    "request_id": ("request_id",),
+    "text": ("description", "error_message", "details", "metadata", "user_agent"),
+}
+
+Progress = Callable[[int, int], None]
+
+# DuckDB's setting for the NULL order of each source (a setting of the whole database file).
+_NULL_ORDERS: dict[str, str] = {
+    SQLITE: "nulls_first_on_asc_last_on_desc",
+    POSTGRESQL: "nulls_last_on_asc_first_on_desc",
+}
+
+
+def mirror_can_answer(flt: AuditFilter) -> bool:
+    """True when every column the filter reads is in the mirror."""
+    mirrored = set(MIRROR_COLUMNS)
+    return all(
+        set(columns) <= mirrored for name, columns in _FILTER_COLUMNS.items() if getattr(flt, name)
+    )
+
+
+def wants_mirror(aggregate_engine: str, estimated_rows: int, threshold_rows: int) -> bool:
+    """Whether aggregates should come from the mirror under the ``aggregate_engine`` setting."""
+    if aggregate_engine == "mirror":
+        return True
+    return aggregate_engine == "auto" and estimated_rows > threshold_rows
+
+
+def estimate_rows(source: Source) -> int:
+    """Rows in the source table, estimated from its id range (two primary-key lookups)."""
+    statement = sa.select(sa.func.min(audit_logs.c.id), sa.func.max(audit_logs.c.id))
+    with source.engine.connect() as conn:
+        low, high = conn.execute(statement).one()
+    return 0 if low is None else int(high) - int(low) + 1
+
+
+def source_key(source: Source) -> str:
+    return source.engine.url.render_as_string(hide_password=True)
+
+
+# ---------------------------------------------------------------------------------------
+# The mirror's tables
+
+_metadata = sa.MetaData()
+_TYPES: dict[str, sa.types.TypeEngine] = {
+    "id": sa.BigInteger(),
+    "created_at": sa.DateTime(),
+    "user_id": sa.BigInteger(),
+    "success": sa.Boolean(),
+}
+mirror_logs = sa.Table(
+    "audit_logs",
+    _metadata,
+    *(sa.Column(name, _TYPES.get(name, sa.String())) for name in MIRROR_COLUMNS),
+)
+mirror_users = sa.Table(
+    "users",
+    _metadata,
+    sa.Column("id", sa.BigInteger),
+    sa.Column("email", sa.String),
+    sa.Column("username", sa.String),
+)
+mirror_state = sa.Table(
+    "mirror_state",
+    _metadata,
+    sa.Column("format", sa.Integer, nullable=False),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("last_id", sa.BigInteger, nullable=False),
+    sa.Column("built", sa.Boolean, nullable=False),
+    sa.Column("as_of", sa.DateTime),
+    sa.Column("verify_day", sa.Date),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "id": pa.int64(),
+    "created_at": pa.timestamp("us"),
+    "user_id": pa.int64(),
+    "success": pa.bool_(),
+}
+_ARROW_SCHEMA = pa.schema([(name, _ARROW_TYPES.get(name, pa.string())) for name in MIRROR_COLUMNS])
+
+
+@dataclass(frozen=True)
+class MirrorState:
+    source: str
+    last_id: int
+    built: bool
+    as_of: datetime | None  # naive UTC: every row committed before it was mirrored
+    verify_day: date | None  # the next day the verification checks
+    version: int  # changes whenever the mirror's content changes
+
+
+@dataclass
+class SyncReport:
+    appended: int = 0
+    caught_up: bool = False
+    verified: int = 0  # slices compared
+    resynced: list[str] = field(default_factory=list)  # slices copied again
+    users: int = 0
+    seconds: float = 0.0
+    append_seconds: float = 0.0  # of which spent fetching and inserting new rows
+    rows: int = 0  # rows in the mirror afterwards
+    behind: int = 0  # ids between the mirror's last id and the source's largest
+    skipped: bool = False  # another step was running
+
+    @property
+    def fraction(self) -> float:
+        total = self.rows + self.behind
+        return 1.0 if total == 0 else min(self.rows / total, 1.0)
+
+
+# ---------------------------------------------------------------------------------------
+# Slices of the mirrored range, and their fingerprints
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Rows with ``start <= created_at < end`` (either bound open), or ``created_at`` NULL."""
+
+    start: datetime | None
+    end: datetime | None
+    null_time: bool = False
+
+    def clause(self, table: sa.Table, last_id: int) -> sa.ColumnElement[bool]:
+        created = table.c.created_at
+        parts = [table.c.id <= last_id]
+        if self.null_time:
+            parts.append(created.is_(None))
+        if self.start is not None:
+            parts.append(created >= self.start)
+        if self.end is not None:
+            parts.append(created < self.end)
+        if not self.null_time and self.start is None and self.end is None:
+            parts.append(created.is_not(None))
+        return sa.and_(*parts)
+
+    def describe(self) -> str:
+        if self.null_time:
+            return "rows without a time"
+        if self.start is not None and self.end == self.start + timedelta(days=1):
+            return f"{self.start:%Y-%m-%d}"
+        return f"[{self.start or '…'}, {self.end or '…'})"
+
+
+def day_slice(day: date) -> Slice:
+    start = datetime(day.year, day.month, day.day)
+    return Slice(start, start + timedelta(days=1))
+
+
+NULL_TIME = "\\N"
+_SEPARATOR = "\x1f"
+_UDF_NAME = "audit_mirror_fingerprint"
+
+
+def _canonical_text(values: Sequence[Any]) -> str:
+    """A row's mirrored values as text, the same on every engine (see :func:`_fingerprint`)."""
+    parts = []
+    for name, value in zip(MIRROR_COLUMNS, values, strict=True):
+        if value is None:
+            parts.append(NULL_TIME)
+        elif name == "created_at":
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+            parts.append(moment.strftime("%Y-%m-%d %H:%M:%S.%f"))
+        elif name == "success":
+            parts.append("t" if value else "f")
+        else:
+            parts.append(str(value))
+    return _SEPARATOR.join(parts)
+
+
+def row_fingerprint(*values: Any) -> int:
+    """The first 32 bits of the MD5 of a row's canonical text, as a non-negative integer."""
+    digest = hashlib.md5(_canonical_text(values).encode(), usedforsecurity=False).hexdigest()
+    return int(digest[:8], 16)
+
+
+def _sql_text_part(column: sa.ColumnElement, name: str, dialect: str) -> sa.ColumnElement:
+    if name == "created_at":
+        if dialect == POSTGRESQL:
+            text = sa.func.to_char(column, "YYYY-MM-DD HH24:MI:SS.US")
+        else:
+            text = sa.func.strftime(column, "%Y-%m-%d %H:%M:%S.%f")
+    elif name == "success":
+        text = sa.case((column.is_(True), "t"), (column.is_(False), "f"))
+    else:
+        text = sa.cast(column, sa.Text)
+    return sa.func.coalesce(text, NULL_TIME)
+
+
+def _fingerprint(table: sa.Table, dialect: str) -> sa.ColumnElement[int]:
+    """SQL for :func:`row_fingerprint` on PostgreSQL and DuckDB; on SQLite the Python
+    function registered as ``audit_mirror_fingerprint``."""
+    columns = [table.c[name] for name in MIRROR_COLUMNS]
+    if dialect == SQLITE:
+        return getattr(sa.func, _UDF_NAME)(*columns)
+    pieces: list[sa.ColumnElement] = []
+    for name, column in zip(MIRROR_COLUMNS, columns, strict=True):
+        if pieces:
+            pieces.append(sa.literal(_SEPARATOR))
+        pieces.append(_sql_text_part(column, name, dialect))
+    prefix = sa.func.substr(sa.func.md5(sa.func.concat(*pieces)), 1, 8)
+    if dialect == POSTGRESQL:
+        return sa.cast(sa.cast(sa.literal("x") + prefix, postgresql.BIT(32)), sa.BigInteger)
+    if dialect == DUCKDB:
+        return sa.cast(sa.literal("0x") + prefix, sa.BigInteger)
+    raise ValueError(f"No fingerprint for the {dialect!r} dialect")
+
+
+@dataclass(frozen=True)
+class SliceSummary:
+    rows: int
+    id_sum: int
+    fingerprint_sum: int
+
+
+def _summary(conn: sa.Connection, table: sa.Table, where: sa.ColumnElement[bool]) -> SliceSummary:
+    if conn.dialect.name == SQLITE:
+        conn.connection.driver_connection.create_function(
+            _UDF_NAME, len(MIRROR_COLUMNS), row_fingerprint, deterministic=True
+        )
+    statement = sa.select(
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(table.c.id), 0),
+        sa.func.coalesce(sa.func.sum(_fingerprint(table, conn.dialect.name)), 0),
+    ).where(where)
+    return SliceSummary(*(int(v) for v in conn.execute(statement).one()))
+
+
+# ---------------------------------------------------------------------------------------
+# The file
+
+
+def _private_folder(folder: Path) -> None:
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        os.chmod(folder, 0o700)
+    elif stat.S_IMODE(folder.stat().st_mode) & 0o077:
+        log.warning("The mirror's folder %s is readable by other users; use a private one", folder)
+
+
+def _restrict_files(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        if candidate.exists() and stat.S_IMODE(candidate.stat().st_mode) != 0o600:
+            os.chmod(candidate, 0o600)
+
+
+def open_engine(path: Path) -> sa.Engine:
+    """A DuckDB engine on the mirror file; its folder and file made owner-only."""
+    _private_folder(path.parent)
+    engine = sa.create_engine(
+        f"duckdb:///{path}",
+        connect_args={"config": {"memory_limit": MEMORY_LIMIT, "threads": THREADS}},
+    )
+    with engine.begin() as conn:
+        _metadata.create_all(conn)
+    _restrict_files(path)
+    return engine
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _arrow_chunk(rows: Sequence[Sequence[Any]]) -> pa.Table:
+    columns = list(zip(*rows, strict=True))
+    arrays = [
+        pa.array(values, type=_ARROW_SCHEMA.field(i).type) for i, values in enumerate(columns)
+    ]
+    return pa.Table.from_arrays(arrays, schema=_ARROW_SCHEMA)
+
+
+def _insert_rows(conn: sa.Connection, rows: Sequence[Sequence[Any]]) -> None:
+    duck = conn.connection.driver_connection
+    duck.register("mirror_chunk", _arrow_chunk(rows))
+    try:
+        duck.execute("INSERT INTO audit_logs SELECT * FROM mirror_chunk")
+    finally:
+        duck.unregister("mirror_chunk")
+
+
+def _source_columns() -> list[sa.ColumnElement]:
+    return [audit_logs.c[name] for name in MIRROR_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------
+# The mirror
+
+
+class Mirror:
+    """The mirror file, and the steps that keep it equal to a source's ``audit_logs``."""
+
+    def __init__(self, path: Path, chunk_rows: int = CHUNK_ROWS) -> None:
+        self.path = Path(path)
+        self.chunk_rows = chunk_rows
+        self.engine = open_engine(self.path)
+        self._lock = threading.Lock()
+        self._null_order = ""
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def state(self) -> MirrorState | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(mirror_state)).first()
+        if row is None or row.format != FORMAT_VERSION:
+            return None
+        return MirrorState(
+            row.source, row.last_id, row.built, row.as_of, row.verify_day, row.version
+        )
+
+    def ready_for(self, origin: Source) -> bool:
+        """Built from this source (complete up to its ``as_of``), so it may answer."""
+        state = self.state()
+        return state is not None and state.built and state.source == source_key(origin)
+
+    def source_for(self, origin: Source) -> Source:
+        """The mirror as a :class:`Source` the query functions accept, sorting NULLs as the
+        source's database does (ties in top lists then come out in the same order)."""
+        null_order = _NULL_ORDERS.get(origin.dialect, _NULL_ORDERS[POSTGRESQL])
+        if self._null_order != null_order:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(f"SET default_null_order = '{null_order}'")
+            self._null_order = null_order
+        names = {n for n in MIRROR_USER_COLUMNS if n in origin.user_columns}
+        return Source(self.engine, origin.has_users, frozenset(names))
+
+    def rows(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(mirror_logs)).scalar())
+
+    def build_progress(self, origin: Source) -> tuple[int, int]:
+        """Rows mirrored, and about how many there will be once caught up."""
+        state = self.state()
+        last_id = state.last_id if state and state.source == source_key(origin) else 0
+        done = self.rows()
+        return done, done + max(estimate_max_id(origin) - last_id, 0)
+
+    def _save(self, conn: sa.Connection, state: MirrorState) -> None:
+        conn.execute(mirror_state.delete())
+        conn.execute(
+            mirror_state.insert().values(
+                format=FORMAT_VERSION,
+                source=state.source,
+                last_id=state.last_id,
+                built=state.built,
+                as_of=state.as_of,
+                verify_day=state.verify_day,
+                version=state.version,
+            )
+        )
+
+    def _reset(self, origin: Source, previous: MirrorState | None) -> MirrorState:
+        """Empty the mirror for a new source (or a new file format). The version goes on
+        rising, so results cached under an earlier version are never taken for new ones."""
+        version = previous.version + 1 if previous else 0
+        fresh = MirrorState(source_key(origin), 0, False, None, None, version)
+        with self.engine.begin() as conn:
+            conn.execute(mirror_logs.delete())
+            conn.execute(mirror_users.delete())
+            self._save(conn, fresh)
+        return fresh
+
+    def _current(self, origin: Source) -> MirrorState:
+        state = self.state()
+        if state is None or state.source != source_key(origin):
+            return self._reset(origin, state)
+        return state
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def sync_step(
+        self,
+        origin: Source,
+        budget_seconds: float = STEP_SECONDS,
+        progress: Progress | None = None,
+        wait: bool = False,
+    ) -> SyncReport:
+        """Append new rows, then verify slices, for about ``budget_seconds`` (at least one
+        chunk and, once caught up, two slices). Skipped when another step is running,
+        unless ``wait``."""
+        if not self._lock.acquire(blocking=wait):
+            return SyncReport(skipped=True)
+        try:
+            return self._step(origin, time.monotonic() + budget_seconds, progress)
+        finally:
+            self._lock.release()
+            _restrict_files(self.path)
+
+    def build(self, origin: Source, progress: Progress | None = None) -> SyncReport:
+        """Steps without a time budget until the mirror has caught up."""
+        report = self.sync_step(origin, budget_seconds=float("inf"), progress=progress, wait=True)
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("CHECKPOINT")
+        return report
+
+    def _step(self, origin: Source, deadline: float, progress: Progress | None) -> SyncReport:
+        started, started_utc = time.monotonic(), _utc_now()
+        state = self._current(origin)
+        report = SyncReport()
+        state = self._append(origin, state, deadline, report, progress)
+        report.append_seconds = time.monotonic() - started
+        if report.caught_up:
+            report.users = self._copy_users(origin)
+            if state.built:
+                state = self._verify(origin, state, deadline, report)
+            changed = bool(report.appended or report.resynced or report.users) or not state.built
+            state = replace(
+                state, built=True, as_of=started_utc, version=state.version + int(changed)
+            )
+            with self.engine.begin() as conn:
+                self._save(conn, state)
+        report.rows = self.rows()
+        report.behind = max(estimate_max_id(origin) - state.last_id, 0)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _append(
+        self,
+        origin: Source,
+        state: MirrorState,
+        deadline: float,
+        report: SyncReport,
+        progress: Progress | None,
+    ) -> MirrorState:
+        done = self.rows()
+        total = done + max(estimate_max_id(origin) - state.last_id, 0)
+        while True:
+            rows = self._fetch_after(origin, state.last_id)
+            if rows:
+                state = replace(state, last_id=int(rows[-1][0]), version=state.version + 1)
+                with self.engine.begin() as conn:
+                    _insert_rows(conn, rows)
+                    self._save(conn, state)
+                report.appended += len(rows)
+                if progress:
+                    progress(min(done + report.appended, total), total)
+            if len(rows) < self.chunk_rows:
+                report.caught_up = True
+                return state
+            if time.monotonic() >= deadline:
+                return state
+
+    def _fetch_after(self, origin: Source, last_id: int) -> list[sa.Row]:
+        statement = (
+            sa.select(*_source_columns())
+            .where(audit_logs.c.id > last_id)
+            .order_by(audit_logs.c.id)
+            .limit(self.chunk_rows)
+        )
+        with origin.engine.connect() as conn:
+            return conn.execute(statement).all()
+
+    def _copy_users(self, origin: Source) -> int:
+        """The users table is small: copied whole at every step that caught up."""
+        if not origin.has_users:
+            return 0
+        columns = [
+            users.c[n] if n in origin.user_columns or n == "id" else sa.null()
+            for n in MIRROR_USER_COLUMNS
+        ]
+        with origin.engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(sa.select(*columns))]
+        with self.engine.begin() as conn:
+            current = [tuple(r) for r in conn.execute(sa.select(mirror_users))]
+            if sorted(current, key=_user_key) == sorted(rows, key=_user_key):
+                return 0
+            conn.execute(mirror_users.delete())
+            if rows:
+                conn.execute(
+                    mirror_users.insert(),
+                    [dict(zip(MIRROR_USER_COLUMNS, r, strict=True)) for r in rows],
+                )
+        return len(rows)
+
+    # -- verification ----------------------------------------------------------------------
+
+    def _days(self) -> tuple[date, date] | None:
+        with self.engine.connect() as conn:
+            first, last = conn.execute(
+                sa.select(
+                    sa.func.min(mirror_logs.c.created_at), sa.func.max(mirror_logs.c.created_at)
+                )
+            ).one()
+        return None if first is None else (first.date(), last.date())
+
+    def _slices(self, state: MirrorState) -> Iterator[tuple[Slice, date | None]]:
+        """Slices to check this step, each with the cursor to save once it is checked: the
+        newest day, then from the cursor back to the oldest day, then the edges (a cursor
+        before the oldest day means the edges are next)."""
+        days = self._days()
+        if days is None:
+            yield Slice(None, None, null_time=True), None
+            return
+        first, last = days
+        one_day = timedelta(days=1)
+        yield day_slice(last), state.verify_day
+        day = state.verify_day if state.verify_day and state.verify_day < last else last - one_day
+        while day >= first:
+            yield day_slice(day), day - one_day
+            day -= one_day
+        yield Slice(None, day_slice(first).start), first - one_day
+        yield Slice(day_slice(last).end, None), first - one_day
+        yield Slice(None, None, null_time=True), None
+
+    def _verify(
+        self, origin: Source, state: MirrorState, deadline: float, report: SyncReport
+    ) -> MirrorState:
+        cursor = state.verify_day
+        for piece, next_cursor in self._slices(state):
+            # The newest day is checked at every step; one more slice at least, so a pass
+            # always moves on.
+            if report.verified >= 2 and time.monotonic() >= deadline:
+                break
+            report.verified += 1
+            if self._differs(origin, piece, state.last_id):
+                self._resync(origin, piece, state.last_id)
+                report.resynced.append(piece.describe())
+            cursor = next_cursor
+        return replace(state, verify_day=cursor)
+
+    def _differs(self, origin: Source, piece: Slice, last_id: int) -> bool:
+        with origin.engine.connect() as conn:
+            theirs = _summary(conn, audit_logs, piece.clause(audit_logs, last_id))
+        with self.engine.connect() as conn:
+            ours = _summary(conn, mirror_logs, piece.clause(mirror_logs, last_id))
+        return theirs != ours
+
+    def _resync(self, origin: Source, piece: Slice, last_id: int) -> None:
+        """Replace the slice's rows with the source's, in one mirror transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(mirror_logs.delete().where(piece.clause(mirror_logs, last_id)))
+            after = 0
+            while True:
+                statement = (
+                    sa.select(*_source_columns())
+                    .where(piece.clause(audit_logs, last_id), audit_logs.c.id > after)
+                    .order_by(audit_logs.c.id)
+                    .limit(self.chunk_rows)
+                )
+                with origin.engine.connect() as source_conn:
+                    rows = source_conn.execute(statement).all()
+                if rows:
+                    _insert_rows(conn, rows)
+                    after = int(rows[-1][0])
+                if len(rows) < self.chunk_rows:
+                    return
+
+
+def _user_key(row: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple("" if v is None else str(v) for v in row)
+
+
+def estimate_max_id(source: Source) -> int:
+    with source.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.max(audit_logs.c.id))).scalar() or 0)
+
+
+# ---------------------------------------------------------------------------------------
+# Command line: build or bring up to date a mirror ahead of time
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m audit.mirror",
+        description="Build the DuckDB mirror of audit_logs, or bring it up to date. The "
+        "source is only read. Stop the dashboard first: DuckDB lets one process write a file.",
+    )
+    parser.add_argument("--url", help="source database URL (default: the AUDIT_DB_URL setting)")
+    parser.add_argument("--path", help="mirror file (default: the AUDIT_MIRROR_PATH setting)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from audit.config import load_settings
+    from audit.db import check_database, create_readonly_engine
+    from audit.demo import ProgressBar
+
+    args = _arguments(argv)
+    settings = load_settings()
+    engine = create_readonly_engine(args.url or settings.db_url, settings.statement_timeout_seconds)
+    health = check_database(engine)
+    if health.source is None:
+        print(health.message, file=sys.stderr)
+        return 2
+    mirror = Mirror(Path(args.path) if args.path else settings.mirror_path)
+    report = mirror.build(health.source, ProgressBar())
+    mirror.close()
+    print(
+        f"mirror {mirror.path}: {report.rows:,} rows, {report.appended:,} appended, "
+        f"{len(report.resynced)} slices re-copied, in {report.seconds:.1f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
