@@ -10,6 +10,7 @@ sync shows new numbers at once."""
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,19 @@ def _cached(
     return getattr(queries, name)(_source, flt, now, *args)
 
 
+# Sessions opening the same view at once would each run the same cold query (the cache
+# fills only when one finishes). A lock per key stripe lets the first compute and the
+# others wait for its cached result; 64 stripes keep unrelated queries apart.
+_STRIPES = [threading.Lock() for _ in range(64)]
+
+
 def _call(name: str, source: Source, flt: AuditFilter, now: datetime, *args: Any) -> Any:
     if name in MIRRORED_CALLS:
         target, key = _aggregate_target(source, flt)
     else:
         target, key = source, source_key(source)
-    return _cached(target, key, name, flt, now, args)
+    with _STRIPES[hash((key, name, flt, now, args)) % len(_STRIPES)]:
+        return _cached(target, key, name, flt, now, args)
 
 
 # ---------------------------------------------------------------------------------------
