@@ -63,3 +63,19 @@ def test_search_finds_the_payload_as_text(hostile: DemoDatabase) -> None:
     flt = AuditFilter(range="all", text="<script>window")
     page = queries.page_rows(hostile.source, flt, hostile.now, size=50)
     assert set(page.rows["action"]) == {SCRIPT, "login"}  # in the action's description / error
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet", "jsonl"])
+def test_every_export_format_over_hostile_data(hostile: DemoDatabase, fmt: str) -> None:
+    import io
+
+    from audit.export import write_export
+
+    out = io.BytesIO()
+    flt = AuditFilter(range="all")
+    written = write_export(hostile.source, flt, hostile.now, fmt, out, cap=1_000_000)
+    assert written == hostile.scalar(
+        "SELECT count(*) FROM audit_logs WHERE created_at IS NOT NULL OR created_at IS NULL"
+    )
+    if fmt in ("csv", "jsonl"):  # the 1 MB description is in it, whole (Excel caps cells)
+        assert out.getbuffer().nbytes > 1_000_000
