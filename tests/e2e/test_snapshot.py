@@ -18,6 +18,7 @@ from audit.config import PROJECT_ROOT
 from audit.server import running_server
 from audit.snapshot import ALL_PAGES, main
 from audit.vocab import HIGH_SEVERITIES, SECURITY_ACTIONS
+from tests.test_roles import SECRETS
 
 WINDOW = (
     "range=custom&from=2026-11-13T00:00:00%2B01:00&to=2026-11-20T00:00:00%2B01:00&tz=Europe/Berlin"
@@ -139,23 +140,13 @@ def test_invalid_query_is_refused(query: str, tmp_path: Path, capsys) -> None:
     assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
 
 
-SIGN_IN_SECRETS = """
-[auth]
-redirect_uri = "http://localhost:8501/oauth2callback"
-cookie_secret = "test-only-secret"
-client_id = "dashboard"
-client_secret = "test-only"
-server_metadata_url = "https://idp.invalid/.well-known/openid-configuration"
-"""
-
-
 def test_with_sign_in_a_snapshot_needs_a_role_and_a_viewer_sees_masked_data(
     e2e_db: str, tmp_path: Path, page: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import re
 
     secrets = tmp_path / "secrets.toml"
-    secrets.write_text(SIGN_IN_SECRETS)
+    secrets.write_text(SECRETS)  # sign-in on: a browser job cannot sign in, it needs --role
     monkeypatch.setenv("AUDIT_SECRETS_FILE", str(secrets))
     refused = snapshot(
         "--db", e2e_db, "--page", "overview", "--query", WINDOW, "--out", str(tmp_path / "a")
