@@ -51,6 +51,11 @@ class PageNotReady(RuntimeError):
 
 
 def _problem_text(page: Page) -> str:
+    """The page's alerts, read once its script has finished drawing them."""
+    for _ in range(50):
+        if page.query_selector(_APP_IDLE):
+            break
+        time.sleep(0.1)
     alerts = page.locator('[data-testid="stAlert"]')
     texts = [alerts.nth(i).inner_text().strip() for i in range(alerts.count())]
     return " ".join(t for t in texts if t) or "no details shown"

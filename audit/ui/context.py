@@ -149,11 +149,11 @@ def _user() -> dict:
 
 
 def _sign_in_page(user: dict) -> None:
-    _problem_marker()
     st.title("Audit log analytics")
     if not user.get("is_logged_in"):
         st.info("Sign in to see the audit trail.", icon=":material/lock:")
         st.button("Sign in", icon=":material/login:", on_click=st.login, type="primary")
+        _problem_marker()
         return
     who = md_escape(str(user.get("email") or user.get("name") or "this account"))
     st.warning(
@@ -162,6 +162,7 @@ def _sign_in_page(user: dict) -> None:
         icon=":material/block:",
     )
     st.button("Sign out", icon=":material/logout:", on_click=st.logout)
+    _problem_marker()
 
 
 def role_or_stop() -> Role:
