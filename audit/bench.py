@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import statistics
@@ -1097,14 +1098,25 @@ def replace_section(text: str, key: str, section: str) -> str:
 
 
 def rerender(md_path: Path, json_path: Path) -> None:
-    """Write the Markdown sections again from the stored JSON results (no measuring)."""
+    """Write the Markdown sections again from the stored JSON results (no measuring), by
+    size, SQLite first."""
     stored = json.loads(json_path.read_text())
-    text = md_path.read_text()
-    for key, entry in stored.items():
+    text = re.sub(
+        r"\n*<!-- bench:(\S+):start -->.*?<!-- bench:\1:end -->",
+        "",
+        md_path.read_text(),
+        flags=re.S,
+    )
+    for key in sorted(stored, key=_section_order):
         dialect, rows, *quick = key.split("-")
-        run = Run(Target(dialect, "", int(rows), True), Path(), bool(quick), entry["results"])
-        text = replace_section(text, key, markdown(run, entry["machine"]))
+        run = Run(Target(dialect, "", int(rows), True), Path(), bool(quick), stored[key]["results"])
+        text = replace_section(text, key, markdown(run, stored[key]["machine"]))
     md_path.write_text(text)
+
+
+def _section_order(key: str) -> tuple[int, bool, str]:
+    dialect, rows, *_ = key.split("-")
+    return int(rows), dialect != "sqlite", key
 
 
 # ---------------------------------------------------------------------------------------
