@@ -154,15 +154,22 @@ def thresholds_from_params(params: Params, defaults: Thresholds) -> tuple[Thresh
             notices.append(
                 f"Ignored {key}={raw[:40]!r}: use a whole number from {spec.low} to {spec.high}."
             )
-    chosen = replace(defaults, **values)
-    if chosen.business_hours_start >= chosen.business_hours_end:
+    chosen, hours_ok = with_valid_hours(replace(defaults, **values), defaults)
+    if not hours_ok:
         notices.append("Ignored the business hours in the URL: the start must be before the end.")
-        chosen = replace(
-            chosen,
-            business_hours_start=defaults.business_hours_start,
-            business_hours_end=defaults.business_hours_end,
-        )
     return chosen, notices
+
+
+def with_valid_hours(chosen: Thresholds, defaults: Thresholds) -> tuple[Thresholds, bool]:
+    """``chosen`` with the default business hours when its own do not start before they
+    end; and whether its own were kept."""
+    if chosen.business_hours_start < chosen.business_hours_end:
+        return chosen, True
+    hours = {
+        "business_hours_start": defaults.business_hours_start,
+        "business_hours_end": defaults.business_hours_end,
+    }
+    return replace(chosen, **hours), False
 
 
 def thresholds_to_params(thresholds: Thresholds, defaults: Thresholds) -> dict[str, list[str]]:

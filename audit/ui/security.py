@@ -114,14 +114,9 @@ def threshold_inputs(settings: Settings, report: bool = False) -> Thresholds:
         for index, (param, spec) in enumerate(security.THRESHOLD_PARAMS.items()):
             with columns[index % THRESHOLD_COLUMNS]:
                 values[spec.field] = _threshold_input(param, spec, getattr(current, spec.field))
-        chosen = replace(defaults, **values)
-        if chosen.business_hours_start >= chosen.business_hours_end:
+        chosen, hours_ok = security.with_valid_hours(replace(defaults, **values), defaults)
+        if not hours_ok:
             st.warning("Business hours must start before they end; using the defaults.")
-            chosen = replace(
-                chosen,
-                business_hours_start=defaults.business_hours_start,
-                business_hours_end=defaults.business_hours_end,
-            )
     _write_thresholds(chosen, defaults)
     return chosen
 
