@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,16 +23,28 @@ def test_export_is_prepared_counted_and_logged(
     demo: DemoDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = tmp_path / "exports.jsonl"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     env = {"AUDIT_DB_URL": demo.url, "AUDIT_EXPORT_LOG": str(log)}
     at = run_page("pages/explorer.py", env, monkeypatch, action="login", **WINDOW)
     assert not at.exception
     total = demo.scalar(
         "SELECT count(*) FROM audit_logs WHERE created_at >= '2026-11-13' AND created_at < '2026-11-20' AND action = 'login'"
     )
-    assert any(f"All {total:,} matching rows" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert any(f"All {total:,} matching rows" in c.value for c in at.caption), [
+        c.value for c in at.caption
+    ]
     next(b for b in at.button if b.label == "Prepare file").click().run()
     assert not at.exception
-    assert any(f"{total:,} rows written" in c.value for c in at.caption), ([c.value for c in at.caption], [e.value for e in at.error], [w.value for w in at.warning])
+    assert any(f"{total:,} rows written" in c.value for c in at.caption), (
+        [c.value for c in at.caption],
+        [e.value for e in at.error],
+        [w.value for w in at.warning],
+    )
+    content = at.session_state["export.ready"][1]
+    assert content.decode("utf-8-sig").count("\r\n") == total + 1  # header and rows
+    assert list(scratch.iterdir()) == []  # no copy of the rows is left on disk
     entries = read_log(log)
     assert len(entries) == 1
     assert entries[0]["rows"] == total and entries[0]["format"] == "csv"

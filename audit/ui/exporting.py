@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 import streamlit as st
 
@@ -27,7 +26,7 @@ def _who() -> str:
     return str(user.get("email") or "unauthenticated (no sign-in configured)")
 
 
-def _prepare(ctx: PageContext, fmt: str, total: int) -> tuple[Path, str, int]:
+def _prepare(ctx: PageContext, fmt: str, total: int) -> tuple[bytes, str, int]:
     exported_at = datetime.now(UTC)
     name = export_filename(ctx.filter, ctx.now, fmt, exported_at)
     bar = st.progress(0.0, text=f"Writing {total:,} rows…")
@@ -37,8 +36,9 @@ def _prepare(ctx: PageContext, fmt: str, total: int) -> tuple[Path, str, int]:
             min(done / count, 1.0) if count else 1.0, text=f"Writing rows: {done:,} of {count:,}"
         )
 
-    handle = tempfile.NamedTemporaryFile(prefix="audit-export-", suffix=f".{fmt}", delete=False)  # noqa: SIM115
-    with handle:
+    # An anonymous file (unlinked from the start): no copy of the rows is left on disk, even
+    # when the session ends or the process dies.
+    with tempfile.TemporaryFile(prefix="audit-export-") as handle:
         written = write_export(
             ctx.source,
             ctx.filter,
@@ -49,9 +49,11 @@ def _prepare(ctx: PageContext, fmt: str, total: int) -> tuple[Path, str, int]:
             progress=progress,
             transform=mask_row if ctx.role.masked else None,
         )
+        handle.seek(0)
+        content = handle.read()
     bar.empty()
     log_export(_who(), ctx.filter, fmt, written, name)
-    return Path(handle.name), name, written
+    return content, name, written
 
 
 def export_panel(ctx: PageContext) -> None:
@@ -78,19 +80,18 @@ def export_panel(ctx: PageContext) -> None:
         if ready is None or ready[0] != wanted:
             if not st.button("Prepare file", icon=":material/construction:", type="primary"):
                 return
-            if ready is not None:  # one prepared file per session at a time
-                ready[1].unlink(missing_ok=True)
+            st.session_state.pop(KEY + "ready", None)  # one prepared file per session
             try:
                 ready = (wanted, *_prepare(ctx, fmt, total))
             except ExportRefused as refused:
                 st.error(md_escape(str(refused)), icon=":material/block:")
                 return
             st.session_state[KEY + "ready"] = ready
-        _, path, name, written = ready
+        _, content, name, written = ready
         st.caption(f"{written:,} rows written.")
         st.download_button(
             f"Download {name}",
-            data=path.read_bytes(),
+            data=content,
             file_name=name,
             mime=FORMATS[fmt].mime_type,
             icon=":material/download:",
