@@ -144,8 +144,9 @@ def run_security(aggregates: Source, rows: Source) -> dict[str, Any]:
     queries.volume(aggregates, failures, now, "outcome")
     queries.top_values(aggregates, failures, now, "ip")
     queries.top_values(aggregates, failures, now, "user")
-    security.high_security_events(rows, flt, now)
-    security.lifecycle(rows, flt, now, th)
+    ids_from = None if aggregates is rows else aggregates  # as the page does with a mirror
+    security.high_security_events(rows, flt, now, ids_from=ids_from)
+    security.lifecycle(rows, flt, now, th, ids_from=ids_from)
     return {"findings": len(found.all())}
 
 

@@ -57,6 +57,7 @@ c = audit_logs.c
 LOGIN_ACTIONS: tuple[str, ...] = ("login",)
 FAILURE, SUCCESS = "failure", "success"
 ROW_CAP = 200_000  # failed (or successful) logins read for the window rules
+MAX_TAKEOVER_SPANS = 300  # time spans the takeover rule reads successes in, at most
 LIST_LIMIT = 500  # rows of the off-hours and lifecycle lists
 ONE_MICROSECOND = timedelta(microseconds=1)
 HIGH, MEDIUM, LOW = "high", "medium", "low"
@@ -323,14 +324,48 @@ def failed_logins(source: Source, flt: AuditFilter, now: datetime) -> Attempts:
     return _attempts(source, flt, now, False)
 
 
-def successful_logins(
-    source: Source, flt: AuditFilter, now: datetime, user_ids: Iterable[int]
+def takeover_successes(
+    source: Source, flt: AuditFilter, now: datetime, failures: Attempts, th: Thresholds
 ) -> Attempts:
-    """Successful logins of these users matching the filter, oldest first."""
-    wanted = sorted(set(user_ids))
-    if not wanted:
+    """The successful logins matching the filter that the takeover rule can use, oldest
+    first: those of users with enough failures, within W minutes of one of their failures."""
+    spans = _takeover_spans(failures, th)
+    if not spans:
         return Attempts(())
-    return _attempts(source, flt, now, True, c.user_id.in_(wanted))
+    near_a_failure = sa.or_(
+        *(
+            sa.and_(c.user_id == user_id, c.created_at.between(low, high))
+            for user_id, user_spans in spans.items()
+            for low, high in user_spans
+        )
+    )
+    return _attempts(source, flt, now, True, near_a_failure)
+
+
+Spans = dict[int, list[tuple[datetime, datetime]]]  # user id -> time spans
+
+
+def _takeover_spans(failures: Attempts, th: Thresholds) -> Spans:
+    """Per candidate user, the times within W of one of their failures, merged. A success
+    the rule fires on and the failures before it lie within W of each other, and so does
+    every success of the evidence (it lies in a fired success's window, with failures).
+    With too many spans, one per user (from the first failure to the last) keeps the
+    query short; it only reads more rows."""
+    window = th.minutes("takeover_window_minutes")
+    by_user = _grouped(failures.rows, lambda r: r.user_id)
+    spans: Spans = {}
+    for user_id in takeover_candidates(failures, th):
+        merged: list[tuple[datetime, datetime]] = []
+        for failure in by_user[user_id]:  # oldest first
+            low, high = failure.at - window, failure.at + window
+            if merged and low <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], high)
+            else:
+                merged.append((low, high))
+        spans[user_id] = merged
+    if sum(len(s) for s in spans.values()) > MAX_TAKEOVER_SPANS:
+        return {user_id: [(s[0][0], s[-1][1])] for user_id, s in spans.items()}
+    return spans
 
 
 def _grouped(
@@ -867,17 +902,19 @@ def off_hours(
 
 
 def lifecycle(
-    source: Source, flt: AuditFilter, now: datetime, th: Thresholds, limit: int = LIST_LIMIT
+    source: Source,
+    flt: AuditFilter,
+    now: datetime,
+    th: Thresholds,
+    limit: int = LIST_LIMIT,
+    ids_from: Source | None = None,
 ) -> pd.DataFrame:
     """Permission and role changes and the API-key lifecycle, newest first: the rows of
-    :func:`audit.queries.rows_frame` plus ``kind`` and ``off_hours``."""
-    statement = (
-        queries.rows_statement(source, flt, now)
-        .add_columns(_kind_of(LIFECYCLE_KINDS).label("kind"))
-        .where(sa.or_(*[k.clause() for k in LIFECYCLE_KINDS]))
-        .order_by(*queries.row_order(newest_first=True))
-        .limit(limit)
-    )
+    :func:`audit.queries.rows_frame` plus ``kind`` and ``off_hours``. ``ids_from``: see
+    :func:`newest_rows`."""
+    statement = newest_rows(
+        source, flt, now, [sa.or_(*[k.clause() for k in LIFECYCLE_KINDS])], limit, ids_from
+    ).add_columns(_kind_of(LIFECYCLE_KINDS).label("kind"))
     rows = [dict(r._mapping) for r in _read(source, statement)]
     frame = queries.rows_frame(rows, flt.tz)
     frame["kind"] = pd.Series([r["kind"] for r in rows], dtype="string")
@@ -933,7 +970,7 @@ def _cap_notes(failures: Attempts, successes: Attempts, off_rows: Sequence[sa.Ro
 def detect(source: Source, flt: AuditFilter, now: datetime, th: Thresholds) -> Detections:
     """Run every rule over the events matching ``flt``."""
     failures = failed_logins(source, flt, now)
-    successes = successful_logins(source, flt, now, takeover_candidates(failures, th))
+    successes = takeover_successes(source, flt, now, failures, th)
     many = multi_ip_pairs(source, flt, now, th)
     firsts = first_ip_events(source, flt, now, th)
     off_rows = off_hours_actions(source, flt, now, th)
@@ -1016,17 +1053,59 @@ def failure_summary(source: Source, flt: AuditFilter, now: datetime) -> FailureS
     return FailureSummary(*(int(v) for v in _read(source, statement)[0]))
 
 
-def high_security_events(
-    source: Source, flt: AuditFilter, now: datetime, limit: int = 200
-) -> pd.DataFrame:
-    """Security events of high or critical severity (``error`` ranks with ``high``),
-    newest first: rows as :func:`audit.queries.rows_frame` makes them."""
-    statement = (
-        queries.rows_statement(source, flt, now)
-        .where(security_event_clause(), high_severity_clause())
+def newest_rows(
+    source: Source,
+    flt: AuditFilter,
+    now: datetime,
+    conditions: Sequence[sa.ColumnElement[bool]],
+    limit: int,
+    ids_from: Source | None = None,
+) -> sa.Select:
+    """The newest ``limit`` rows matching ``flt`` and ``conditions``, read from ``source``.
+
+    On a large table the database may walk its time index over millions of rows to find a
+    few rare ones. ``ids_from`` (the mirror) finds the candidates instead: the ids of its
+    newest matching rows, plus every id newer than it holds. The source then reads those
+    rows by primary key and applies the filter again, so every row shown matches."""
+    statement = queries.rows_statement(source, flt, now).where(*conditions)
+    if ids_from is not None:
+        statement = statement.where(_candidate_ids(ids_from, flt, now, conditions, limit))
+    return statement.order_by(*queries.row_order(newest_first=True)).limit(limit)
+
+
+def _candidate_ids(
+    index: Source,
+    flt: AuditFilter,
+    now: datetime,
+    conditions: Sequence[sa.ColumnElement[bool]],
+    limit: int,
+) -> sa.ColumnElement[bool]:
+    newest = (
+        sa.select(c.id)
+        .where(_where(index, flt, now), *conditions)
         .order_by(*queries.row_order(newest_first=True))
         .limit(limit)
     )
+    with index.engine.connect() as conn:
+        ids = [int(i) for i in conn.execute(newest).scalars()]
+        last = conn.execute(sa.select(sa.func.max(c.id))).scalar()
+    if last is None:
+        return sa.true()
+    return sa.or_(c.id.in_(ids), c.id > int(last))
+
+
+def high_security_events(
+    source: Source,
+    flt: AuditFilter,
+    now: datetime,
+    limit: int = 200,
+    ids_from: Source | None = None,
+) -> pd.DataFrame:
+    """Security events of high or critical severity (``error`` ranks with ``high``),
+    newest first: rows as :func:`audit.queries.rows_frame` makes them. ``ids_from``: see
+    :func:`newest_rows`."""
+    conditions = [security_event_clause(), high_severity_clause()]
+    statement = newest_rows(source, flt, now, conditions, limit, ids_from)
     return queries.rows_frame([dict(r._mapping) for r in _read(source, statement)], flt.tz)
 
 
@@ -1117,8 +1196,12 @@ def top_user_agents(
     return frame
 
 
-def latest_events(source: Source, flt: AuditFilter, now: datetime, size: int = 50) -> pd.DataFrame:
-    return queries.page_rows(source, flt, now, size=size).rows
+def latest_events(
+    source: Source, flt: AuditFilter, now: datetime, size: int = 50, ids_from: Source | None = None
+) -> pd.DataFrame:
+    """The newest ``size`` rows of a profile; ``ids_from``: see :func:`newest_rows`."""
+    statement = newest_rows(source, flt, now, [], size, ids_from)
+    return queries.rows_frame([dict(r._mapping) for r in _read(source, statement)], flt.tz)
 
 
 @dataclass(frozen=True)

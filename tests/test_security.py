@@ -308,6 +308,35 @@ def test_every_planted_attack_is_found_by_its_rule(demo: DemoDatabase, story: di
     assert {f.ip for f in found[security.BRUTE_FORCE]} == {brute["ip"], spray["ip"]}
 
 
+@pytest.mark.parametrize("max_spans", [security.MAX_TAKEOVER_SPANS, 0])
+def test_takeover_reads_only_successes_near_failures_and_finds_the_same(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch, max_spans: int
+) -> None:
+    monkeypatch.setattr(security, "MAX_TAKEOVER_SPANS", max_spans)  # 0: one span per user
+    flt, th = AuditFilter(range="all"), Thresholds(takeover_failures=2, takeover_window_minutes=60)
+    failures = security.failed_logins(demo.source, flt, demo.now)
+    candidates = security.takeover_candidates(failures, th)
+    assert len(candidates) > 3
+    c = audit_logs.c
+    successes = sa.select(c.id, c.created_at, c.ip_address, c.user_id).where(
+        c.success.is_(True),
+        c.action == "login",
+        c.created_at.is_not(None),
+        c.user_id.in_(candidates),
+    )
+    with demo.writer.connect() as conn:
+        every = [Attempt(*row) for row in conn.execute(successes.order_by(c.created_at, c.id))]
+    near = security.takeover_successes(demo.source, flt, demo.now, failures, th)
+    assert set(near.rows) < set(every)
+    expected = security.takeover(failures, Attempts(tuple(every)), th, flt, str)
+    got = security.takeover(failures, near, th, flt, str)
+    assert expected and sorted(got, key=_finding_key) == sorted(expected, key=_finding_key)
+
+
+def _finding_key(finding: security.Finding) -> tuple:
+    return (finding.user_id, finding.first_seen)
+
+
 def test_the_takeover_aftermath_is_found_too(demo: DemoDatabase, story: dict) -> None:
     take = story["takeover"]
     found = security.detect(demo.source, _demo_week(), demo.now, DEFAULT)

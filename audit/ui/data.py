@@ -129,10 +129,10 @@ def _aggregate_target(source: Source, flt: AuditFilter) -> tuple[Source, str]:
     return mirror.source_for(source), f"mirror:{state.source}:{state.version}"
 
 
-def aggregate_source(source: Source, flt: AuditFilter) -> Source:
-    """Where an aggregate over ``flt`` should run: the mirror when it can answer, else the
-    source (for pages that cache their own calls)."""
-    return _aggregate_target(source, flt)[0]
+def aggregate_target(source: Source, flt: AuditFilter) -> tuple[Source, str]:
+    """Where an aggregate over ``flt`` should run (the mirror when it can answer, else the
+    source) and the cache key naming it, for pages that cache their own calls."""
+    return _aggregate_target(source, flt)
 
 
 def freshness_text(as_of: datetime, now: datetime) -> str:

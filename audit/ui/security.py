@@ -50,8 +50,29 @@ def _cached(
 
 
 def _call(name: str, source: Source, flt: AuditFilter, now: datetime, *args: Any) -> Any:
-    key = source.engine.url.render_as_string(hide_password=True)
-    return _cached(source, key, name, flt, now, args)
+    """An aggregate (every detection is one): from the mirror when it can answer."""
+    target, key = data.aggregate_target(source, flt)
+    return _cached(target, key, name, flt, now, args)
+
+
+def _rows(name: str, source: Source, flt: AuditFilter, now: datetime, *args: Any) -> Any:
+    """Rows, always read from the source; with the mirror in use it finds their ids."""
+    target, key = data.aggregate_target(source, flt)
+    ids_from = None if target is source else target
+    return _cached_rows(source, key, ids_from, name, flt, now, args)
+
+
+@st.cache_data(ttl=data.CACHE_TTL_SECONDS, max_entries=200, show_spinner=False)
+def _cached_rows(
+    _source: Source,
+    index_key: str,
+    _ids_from: Source | None,
+    name: str,
+    flt: AuditFilter,
+    now: datetime,
+    args: tuple,
+) -> Any:
+    return getattr(security, name)(_source, flt, now, *args, ids_from=_ids_from)
 
 
 @st.cache_data(ttl=data.CACHE_TTL_SECONDS, max_entries=200, show_spinner=False)
@@ -504,17 +525,18 @@ def _rule_findings(
 
 
 def high_events_section(ctx: PageContext) -> None:
-    frame = _call("high_security_events", ctx.source, ctx.filter, ctx.now)
+    frame = _rows("high_security_events", ctx.source, ctx.filter, ctx.now)
     if frame.empty:
         st.caption("No high or critical security events in this range.")
         return
     columns = ("created_at", "severity", "user", "action", "ip_address", "description")
     total = _call("count_high_security_events", ctx.source, ctx.filter, ctx.now)
-    events_table(ctx, frame, ctx.filter, columns, total)
+    # The count may come from a mirror a few minutes behind the rows.
+    events_table(ctx, frame, ctx.filter, columns, max(total, len(frame)))
 
 
 def lifecycle_section(ctx: PageContext, th: Thresholds) -> None:
-    frame = _call("lifecycle", ctx.source, ctx.filter, ctx.now, th)
+    frame = _rows("lifecycle", ctx.source, ctx.filter, ctx.now, th)
     st.caption(
         "Permission grants and revokes, role changes, and API keys created, changed and "
         f"deleted, newest first (at most {security.LIST_LIMIT:,}). Off hours: outside "
@@ -621,7 +643,7 @@ def _involved_findings(
 
 def _latest(ctx: PageContext, flt: AuditFilter, summary: security.EntitySummary) -> None:
     st.subheader("Latest events")
-    frame = _call("latest_events", ctx.source, flt, ctx.now, LATEST_EVENTS)
+    frame = _rows("latest_events", ctx.source, flt, ctx.now, LATEST_EVENTS)
     if not (ctx.report or ctx.role.masked):
         st.page_link(
             EXPLORER_PAGE,
