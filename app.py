@@ -4,6 +4,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from audit.ui.context import show_query_failure
+from audit.ui.overview import planned_calls
 from audit.ui.page import mark_complete, setup
 
 st.set_page_config(page_title="Audit log analytics", page_icon=":material/policy:", layout="wide")
@@ -27,7 +28,8 @@ navigation = st.navigation(
     [overview, explorer, security, event, ip_profile, user_profile], position="hidden"
 )
 try:
-    setup([overview, explorer, security], current=navigation)
+    plan = planned_calls if navigation is overview else None
+    setup([overview, explorer, security], current=navigation, plan=plan)
     navigation.run()
 except sa.exc.DBAPIError as error:  # timeout or lost database: a message, not a traceback
     show_query_failure(error)

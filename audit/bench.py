@@ -55,6 +55,7 @@ import sqlalchemy as sa
 from audit.config import PROJECT_ROOT
 from audit.db import Source, check_database, create_readonly_engine
 from audit.filters import AuditFilter
+from audit.queries import CONCURRENT_QUERIES, COUNTED_TOGETHER
 
 BENCH_END = datetime(2026, 11, 20, 12, 0)  # naive UTC: the demo data ends here
 BENCH_NOW = BENCH_END.replace(tzinfo=UTC)
@@ -86,6 +87,7 @@ EXPLORER_FILTERS: dict[str, AuditFilter] = {
     "90 days, one IP": AuditFilter(range="90d", ip="198.51.100.11"),
 }
 MIRROR_SECURITY = "security page (aggregates from the mirror, rows from the source)"
+OVERVIEW_AS_PAGE = "overview, queries run 3 at once (as the page does)"
 CHARTS_ONLY = "overview charts only (without the filter bar's 5 facet counts)"
 CACHED_OVERVIEW = "overview through the dashboard's cache (warm = cache hit)"
 SEARCH_FILTER = AuditFilter(range="all", text="sales-demo")
@@ -98,31 +100,46 @@ OVERVIEW_TOPS = ("action", "resource_type", "user")
 # What a page asks of the query layer
 
 
-def overview_calls(source: Source, flt: AuditFilter, api: Any = None) -> list[Callable[[], Any]]:
-    """Every query of the overview page, filter bar included, as independent calls, through
-    ``api``: :mod:`audit.queries` (default) or the dashboard's cached :mod:`audit.ui.data`."""
+def overview_calls(
+    source: Source, flt: AuditFilter, api: Any = None, facets: bool = True
+) -> list[Callable[[], Any]]:
+    """Every query of the overview page as the page runs them (filter bar included unless
+    ``facets`` is false), as independent calls, through ``api``: :mod:`audit.queries`
+    (default) or the dashboard's cached :mod:`audit.ui.data`. As on the page, one grouped
+    scan gives the volume charts, the heatmap and three facets' counts, and the top actions
+    and resource types are the head of the facets' lists."""
     if api is None:
         from audit import queries as api
 
     now = BENCH_NOW
+    own = [by for by in FACETS if by not in COUNTED_TOGETHER]
     calls: list[Callable[[], Any]] = [
-        lambda by=by: api.top_values(source, flt, now, by, FACET_LIMIT) for by in FACETS
+        lambda by=by: api.top_values(source, flt, now, by, FACET_LIMIT) for by in own
     ]
-    calls += [
+    return [
+        *calls,
+        lambda: _one_scan(api, source, flt, now, facets),
         lambda: api.kpis(source, flt, now),
-        lambda: api.volume(source, flt, now, "severity"),
-        lambda: api.volume(source, flt, now, "category"),
-        lambda: api.severity_by_category(source, flt, now),
         lambda: api.activity_rhythm(source, flt, now),
+        lambda: api.top_values(source, flt, now, "user"),
     ]
-    calls += [lambda by=by: api.top_values(source, flt, now, by) for by in OVERVIEW_TOPS]
-    return calls
+
+
+def _one_scan(api: Any, source: Source, flt: AuditFilter, now: datetime, facets: bool) -> Any:
+    """Both volume charts, the severity-by-category heatmap and (``facets``) the counts of
+    the severity, category and outcome facets."""
+    if api.__name__ == "audit.queries":
+        counts = api.overview_counts(source, flt, now)
+        tops = [counts.top(by, FACET_LIMIT) for by in COUNTED_TOGETHER] if facets else []
+        volumes = [counts.volume(by) for by in ("severity", "category")]
+        return *volumes, counts.severity_by_category(), *tops
+    tops = [api.top_values(source, flt, now, by, FACET_LIMIT) for by in COUNTED_TOGETHER]
+    volumes = [api.volume(source, flt, now, by) for by in ("severity", "category")]
+    return *volumes, api.severity_by_category(source, flt, now), *(tops if facets else [])
 
 
 def run_overview(source: Source, workers: int = 1, api: Any = None, facets: bool = True) -> int:
-    calls = overview_calls(source, WHOLE_RANGE, api)
-    if not facets:  # the overview's own charts only, without the filter bar's counts
-        calls = calls[len(FACETS) :]
+    calls = overview_calls(source, WHOLE_RANGE, api, facets)
     if workers == 1:
         results = [call() for call in calls]
     else:
@@ -628,7 +645,7 @@ def _walked_cursor(url: str, pages: int) -> tuple[str, int]:
 
 def source_measurements(run: Run, indexes: bool) -> None:
     run.measure("overview", "overview", indexes)
-    run.measure("overview", "overview, 4 concurrent queries", indexes, workers=4)
+    run.measure("overview", OVERVIEW_AS_PAGE, indexes, workers=CONCURRENT_QUERIES)
     for name in EXPLORER_FILTERS:
         run.measure("explorer", f"explorer first page: {name}", indexes, filter=name)
         run.measure("count", f"explorer total: {name}", indexes, filter=name)
@@ -900,14 +917,14 @@ def _source_checks(results: list[dict[str, Any]], indexes: bool) -> list[Check]:
     export = _find(results, "CSV export, every row", indexes=indexes)
     return [
         _check(
-            f"overview without the mirror, cold ≤ 1.5 s, {label} indexes",
+            f"overview without the mirror, one query at a time, cold ≤ 1.5 s, {label} indexes",
             _find(results, "overview", indexes=indexes),
             "cold_s",
             1.5,
         ),
         _check(
-            f"overview without the mirror, 4 concurrent queries, cold ≤ 1.5 s, {label} indexes",
-            _find(results, "overview, 4 concurrent queries", indexes=indexes),
+            f"overview without the mirror, as the page runs it, cold ≤ 1.5 s, {label} indexes",
+            _find(results, OVERVIEW_AS_PAGE, indexes=indexes),
             "cold_s",
             1.5,
         ),

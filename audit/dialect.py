@@ -52,6 +52,8 @@ def local_time(
     """``created_at`` (naive UTC) as naive local time in ``tz``. ``start``/``end`` bound the
     data so SQLite can be given the offsets that apply (it has no timezone database); DuckDB
     is given them too."""
+    if tz == "UTC":  # stored times are UTC already: no conversion to pay for per row
+        return column
     if dialect == DUCKDB:  # plain arithmetic: about 10 times faster than its ICU timezone()
         seconds = sa.func.to_seconds(_utc_offset(column, tz, start, end), type_=sa.Interval())
         return column + seconds

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -140,6 +140,78 @@ def volume(
     return frame
 
 
+CONCURRENT_QUERIES = 3  # a page's independent queries run this many at once
+
+# The dimensions whose volume charts (and the severity-by-category heatmap) one grouped
+# scan answers: their few values times the buckets stay a small result.
+COUNTED_TOGETHER: tuple[str, ...] = ("severity", "category", "outcome")
+
+
+@dataclass(frozen=True)
+class OverviewCounts:
+    """Events per (bucket, severity, category, outcome) from one scan; the bucket is
+    ``None`` for rows without a time. The overview's volume charts by those dimensions and
+    its severity-by-category heatmap are sums over it."""
+
+    width: str
+    rows: tuple[tuple[Any, ...], ...]
+
+    def volume(self, by: str) -> pd.DataFrame:
+        """As :func:`volume` gives it for ``by`` in :data:`COUNTED_TOGETHER`."""
+        position = 1 + COUNTED_TOGETHER.index(by)
+        label = DIMENSIONS[by].label
+        totals: dict[tuple[Any, str], int] = {}
+        for row in self.rows:
+            if row[0] is not None:
+                key = (row[0], label(row[position]))
+                totals[key] = totals.get(key, 0) + row[-1]
+        frame = _bucket_frame([(b, v, n) for (b, v), n in totals.items()])
+        frame["value"] = frame["value"].astype("string")
+        frame = frame.sort_values(["bucket", "value"], kind="stable", ignore_index=True)
+        frame.attrs["width"] = self.width
+        return frame
+
+    def top(self, by: str, limit: int) -> pd.DataFrame:
+        """As :func:`top_values` gives it for ``by`` in :data:`COUNTED_TOGETHER`, in its
+        order (count, then value, NULL last)."""
+        position = 1 + COUNTED_TOGETHER.index(by)
+        totals: dict[Any, int] = {}
+        for row in self.rows:
+            totals[row[position]] = totals.get(row[position], 0) + row[-1]
+        ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0] is None, item[0]))
+        return _top_frame(ranked[:limit], DIMENSIONS[by])
+
+    def severity_by_category(self) -> pd.DataFrame:
+        """As :func:`severity_by_category` gives it."""
+        totals: dict[tuple[str, str], int] = {}
+        for _, severity, category, _, count in self.rows:
+            key = (severity_label(severity), category_label(category))
+            totals[key] = totals.get(key, 0) + count
+        frame = pd.DataFrame(
+            [(s, k, n) for (s, k), n in totals.items()], columns=["severity", "category", "count"]
+        )
+        frame["count"] = frame["count"].astype("int64")
+        return frame
+
+
+def overview_counts(source: Source, flt: AuditFilter, now: datetime) -> OverviewCounts:
+    """One grouped scan for three of the overview's charts (see :class:`OverviewCounts`)."""
+    span = effective_window(source, flt, now)
+    width = choose_bucket(span.span)
+    if span.start is None or span.end is None:
+        return OverviewCounts(width, ())
+    local = dialect.local_time(c.created_at, source.dialect, flt.tz, span.start, span.end)
+    bucket = dialect.truncate(local, source.dialect, width).label("bucket")
+    values = [DIMENSIONS[by].expression().label(by) for by in COUNTED_TOGETHER]
+    statement = (
+        sa.select(bucket, *values, sa.func.count().label("count"))
+        .where(_where(source, flt, now))
+        .group_by(bucket, *values)
+    )
+    rows = tuple((*row[:-1], int(row[-1])) for row in _read(source, statement))
+    return OverviewCounts(width, rows)
+
+
 def top_values(
     source: Source, flt: AuditFilter, now: datetime, by: str, limit: int = 10
 ) -> pd.DataFrame:
@@ -153,14 +225,18 @@ def top_values(
         sa.select(value, count)
         .where(_where(source, flt, now))
         .group_by(value)
-        .order_by(count.desc(), value)
+        .order_by(count.desc(), value.is_(None), value)  # NULL last in every database
         .limit(limit)
     )
-    rows = [(value, dimension.label(value), n) for value, n in _read(source, statement)]
+    return _top_frame(_read(source, statement), dimension)
+
+
+def _top_frame(counted: Sequence[tuple[Any, int]], dimension: Dimension) -> pd.DataFrame:
+    rows = [(value, dimension.label(value), n) for value, n in counted]
     frame = pd.DataFrame(rows, columns=["value", "label", "count"])
     frame["label"] = frame["label"].astype("string")
     frame["count"] = frame["count"].astype("int64")
-    return frame[["value", "label", "count"]]
+    return frame
 
 
 def user_label(user_id: Any, email: Any, username: Any) -> str:
@@ -372,17 +448,27 @@ def _flag_sum(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
+def _distinct_count(
+    column: sa.ColumnElement, where: sa.ColumnElement[bool]
+) -> sa.ScalarSelect[int]:
+    """``count(DISTINCT column)`` as a count of groups: PostgreSQL hashes (in parallel)
+    instead of sorting, about twice as fast on a large table."""
+    present = sa.select(column).where(where, column.is_not(None)).group_by(column).subquery()
+    return sa.select(sa.func.count()).select_from(present).scalar_subquery()
+
+
 def _kpi_values(
     source: Source, flt: AuditFilter, now: datetime, window: TimeWindow
 ) -> dict[str, float | None]:
+    where = _where(source, flt, now, window)
     statement = sa.select(
         sa.func.count(),
         _flag_sum(c.success.is_(False)),
         _flag_sum(security_event_clause()),
         _flag_sum(high_severity_clause()),
-        sa.func.count(sa.distinct(c.user_id)),
-        sa.func.count(sa.distinct(c.ip_address)),
-    ).where(_where(source, flt, now, window))
+        _distinct_count(c.user_id, where),
+        _distinct_count(c.ip_address, where),
+    ).where(where)
     with source.engine.connect() as conn:
         events, failed, security, high, users_, ips = (
             int(v) for v in conn.execute(statement).one()

@@ -94,6 +94,10 @@ def overview_results(source: Source, names: tuple[str, ...]) -> dict[str, Any]:
         out[f"kpis / {name}"] = queries.kpis(source, flt, now)
         out[f"severity_by_category / {name}"] = queries.severity_by_category(source, flt, now)
         out[f"activity_rhythm / {name}"] = queries.activity_rhythm(source, flt, now)
+        counts = queries.overview_counts(source, flt, now)
+        out[f"one scan: heatmap / {name}"] = counts.severity_by_category()
+        for by in queries.COUNTED_TOGETHER:
+            out[f"one scan: volume {by} / {name}"] = counts.volume(by)
         for by in queries.DIMENSIONS:
             out[f"top_values {by} / {name}"] = queries.top_values(source, flt, now, by)
             out[f"volume {by} / {name}"] = queries.volume(source, flt, now, by)

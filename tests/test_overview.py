@@ -181,3 +181,56 @@ def test_empty_range_shows_a_clear_state(
     assert not at.exception
     assert any("No events in this range" in i.value for i in at.info)
     assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("breakdown", ["category", "action"])
+def test_every_query_of_the_overview_runs_at_once_before_it_draws(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch, breakdown: str
+) -> None:
+    import threading
+
+    from tests.test_app import run_page
+
+    ran: list[tuple[str, str]] = []
+    for name in ("kpis", "overview_counts", "volume", "activity_rhythm", "top_values"):
+        original = getattr(queries, name)
+
+        def recording(*args, _name=name, _original=original, **kwargs):
+            ran.append((_name, threading.current_thread().name))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(queries, name, recording)
+    at = run_page(
+        "pages/overview.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, breakdown=breakdown, **WINDOW
+    )
+    assert not at.exception and len(at.metric) == len(queries.KPI_LABELS)
+    # Facet counts (three of them from the one scan for three charts), KPIs, the scan,
+    # rhythm, three top lists (two of them the facets' own), the action breakdown's volume.
+    assert len(ran) == 6 + (breakdown == "action"), ran
+    assert all(thread.startswith("audit-prefetch") for _, thread in ran), ran
+
+
+def test_a_set_facet_counts_with_a_query_of_its_own(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With severity set, its options are counted without it: a plain grouped query, not
+    a second scan for charts (the page's own scan runs under the whole filter)."""
+    from tests.test_app import run_page
+
+    ran: list[str] = []
+    for name in ("overview_counts", "top_values"):
+        original = getattr(queries, name)
+
+        def recording(*args, _name=name, _original=original, **kwargs):
+            ran.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(queries, name, recording)
+    at = run_page(
+        "pages/overview.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, severity="high", **WINDOW
+    )
+    assert not at.exception
+    assert ran.count("overview_counts") == 1
+    assert sorted(ran).count("top_values") == 4  # severity, action, resource type, user
+    options = next(m for m in at.multiselect if m.label == "Severity").options
+    assert len(options) > 3  # every severity is offered, not only the chosen one

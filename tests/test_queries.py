@@ -302,3 +302,44 @@ def test_tags_ip_prefix_and_exact_fields(db_url: str) -> None:
     assert ids(request_id="r2") == {2}
     assert ids(severities=("unset",)) == {1, 2, 3, 4, 5}
     source.engine.dispose()
+
+
+ONE_SCAN_FILTERS = {
+    **FILTERS,
+    "DST change in Berlin": AuditFilter(
+        range="custom",
+        tz="Europe/Berlin",
+        start=datetime(2026, 10, 22, tzinfo=ZoneInfo("Europe/Berlin")),
+        end=datetime(2026, 10, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+    ),
+    "30 days in Kolkata, excluding logins": AuditFilter(
+        range="30d", tz="Asia/Kolkata", excludes=("action:login",)
+    ),
+}
+
+
+def _by(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    return frame.sort_values(list(columns), kind="stable", ignore_index=True)
+
+
+@pytest.mark.parametrize("name", ONE_SCAN_FILTERS)
+def test_one_scan_gives_the_same_volume_charts_and_heatmap(demo: DemoDatabase, name: str) -> None:
+    flt, now = ONE_SCAN_FILTERS[name], demo.now
+    counts = queries.overview_counts(demo.source, flt, now)
+    for by in queries.COUNTED_TOGETHER:
+        direct = queries.volume(demo.source, flt, now, by)
+        pd.testing.assert_frame_equal(counts.volume(by), _by(direct, "bucket", "value"), obj=by)
+        assert counts.volume(by).attrs == direct.attrs
+        for limit in (2, 200):
+            pd.testing.assert_frame_equal(
+                counts.top(by, limit), queries.top_values(demo.source, flt, now, by, limit)
+            )
+    heatmap = queries.severity_by_category(demo.source, flt, now)
+    pd.testing.assert_frame_equal(
+        _by(counts.severity_by_category(), "severity", "category"),
+        _by(heatmap, "severity", "category"),
+    )
+    if name != "empty range":
+        assert counts.rows and int(heatmap["count"].sum()) == queries.count_events(
+            demo.source, flt, now
+        )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from audit import queries
 from audit.config import ConfigError, Settings, load_settings
@@ -37,7 +40,7 @@ log = logging.getLogger(__name__)
 # Aggregates the mirror answers (count_events stays on the source: the explorer shows it as
 # the total of the rows it pages through, which come from the source).
 MIRRORED_CALLS: frozenset[str] = frozenset(
-    {"volume", "top_values", "kpis", "severity_by_category", "activity_rhythm"}
+    {"volume", "overview_counts", "top_values", "kpis", "severity_by_category", "activity_rhythm"}
 )
 BUILD_STEP_EVERY = timedelta(seconds=0.5)
 
@@ -76,6 +79,28 @@ def _call(name: str, source: Source, flt: AuditFilter, now: datetime, *args: Any
         target, key = source, source_key(source)
     with _STRIPES[hash((key, name, flt, now, args)) % len(_STRIPES)]:
         return _cached(target, key, name, flt, now, args)
+
+
+Call = tuple[str, AuditFilter, tuple[Any, ...]]  # a query function's name, filter, arguments
+
+
+def prefetch(source: Source, now: datetime, calls: Sequence[Call]) -> None:
+    """Run a page's independent queries at once and wait for them all; the page then draws
+    from the cache. The first error is raised, as the page's own call would raise it."""
+    if len(calls) < 2:
+        return
+    script = get_script_run_ctx()
+
+    def run(call: Call) -> None:
+        if script is not None:  # cached calls look for the session's context
+            add_script_run_ctx(threading.current_thread(), script)
+        name, flt, args = call
+        _call(name, source, flt, now, *args)
+
+    workers = queries.CONCURRENT_QUERIES
+    with ThreadPoolExecutor(workers, thread_name_prefix="audit-prefetch") as pool:
+        for future in [pool.submit(run, call) for call in calls]:
+            future.result()
 
 
 # ---------------------------------------------------------------------------------------
@@ -205,13 +230,26 @@ def count_events(source: Source, flt: AuditFilter, now: datetime) -> int:
 
 
 def volume(source: Source, flt: AuditFilter, now: datetime, by: str) -> pd.DataFrame:
+    if by in queries.COUNTED_TOGETHER:
+        return _call("overview_counts", source, flt, now).volume(by)
     return _call("volume", source, flt, now, by)
 
 
+def top_values_call(flt: AuditFilter, by: str, limit: int, shared: bool = True) -> Call:
+    """The query behind a top list: of severity, category and outcome, the overview's one
+    grouped scan (``shared``: worth it when the page reads it anyway, under the same
+    filter), else a grouped query of its own."""
+    if shared and by in queries.COUNTED_TOGETHER:
+        return "overview_counts", flt, ()
+    return "top_values", flt, (by, limit)
+
+
 def top_values(
-    source: Source, flt: AuditFilter, now: datetime, by: str, limit: int = 10
+    source: Source, flt: AuditFilter, now: datetime, by: str, limit: int = 10, shared: bool = True
 ) -> pd.DataFrame:
-    return _call("top_values", source, flt, now, by, limit)
+    name, flt, args = top_values_call(flt, by, limit, shared)
+    result = _call(name, source, flt, now, *args)
+    return result.top(by, limit) if name == "overview_counts" else result
 
 
 def kpis(source: Source, flt: AuditFilter, now: datetime) -> queries.Kpis:
@@ -219,7 +257,7 @@ def kpis(source: Source, flt: AuditFilter, now: datetime) -> queries.Kpis:
 
 
 def severity_by_category(source: Source, flt: AuditFilter, now: datetime) -> pd.DataFrame:
-    return _call("severity_by_category", source, flt, now)
+    return _call("overview_counts", source, flt, now).severity_by_category()
 
 
 def activity_rhythm(source: Source, flt: AuditFilter, now: datetime) -> pd.DataFrame:

@@ -97,13 +97,28 @@ def _facet_options(
     return options, counts
 
 
+def _facet_query(flt: AuditFilter, field: str) -> tuple[AuditFilter, bool]:
+    """The filter a facet counts under (as if the facet were not set) and whether its
+    counts may come from the page's shared scan (only under the page's own filter)."""
+    return flt.with_values(**{field: ()}), not getattr(flt, field)
+
+
+def facet_calls(flt: AuditFilter) -> list[data.Call]:
+    """The queries behind the bar's option counts (for :func:`audit.ui.data.prefetch`)."""
+    calls = []
+    for dimension, field, _ in FACETS:
+        others, shared = _facet_query(flt, field)
+        calls.append(data.top_values_call(others, dimension, FACET_OPTION_LIMIT, shared))
+    return calls
+
+
 def _facet(
     source: Source, flt: AuditFilter, now: datetime, dimension: str, field: str, label: str
 ) -> AuditFilter:
     key = KEY + dimension
     selected = list(getattr(flt, field))
-    others = flt.with_values(**{field: ()})  # counts as if this facet were not set
-    frame = data.top_values(source, others, now, dimension, FACET_OPTION_LIMIT)
+    others, shared = _facet_query(flt, field)
+    frame = data.top_values(source, others, now, dimension, FACET_OPTION_LIMIT, shared)
     options, counts = _facet_options(frame, dimension, selected)
     sync_widget(key, selected)
     st.multiselect(

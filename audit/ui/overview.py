@@ -6,8 +6,10 @@ import streamlit as st
 
 from audit import charts, drill
 from audit.access import mask_email
-from audit.queries import BREAKDOWNS, DIMENSIONS
+from audit.filters import AuditFilter
+from audit.queries import BREAKDOWNS, COUNTED_TOGETHER, DIMENSIONS
 from audit.ui import data
+from audit.ui.filterbar import FACET_OPTION_LIMIT, FACETS
 from audit.ui.page import PageContext
 from audit.ui.urlstate import set_params, sync_widget, widget_changed
 from audit.ui.widgets import CHART_CONFIG, STATIC_CHART_CONFIG, drill_chart
@@ -17,6 +19,26 @@ TOP_LISTS = (
     ("resource_type", "Top resource types"),
     ("user", "Top users"),
 )
+
+
+TOP_SIZE = 10
+# Top lists of a facet's dimension take the head of the facet's (longer) list: the same
+# query when the facet is not set, one query fewer.
+FACET_DIMENSIONS = frozenset(dimension for dimension, _, _ in FACETS)
+
+
+def _top_limit(by: str) -> int:
+    return FACET_OPTION_LIMIT if by in FACET_DIMENSIONS else TOP_SIZE
+
+
+def planned_calls(flt: AuditFilter) -> list[data.Call]:
+    """Every query of the page, for :func:`audit.ui.data.prefetch`."""
+    calls: list[data.Call] = [("kpis", flt, ()), ("overview_counts", flt, ())]
+    breakdown = _url_breakdown()
+    if breakdown not in COUNTED_TOGETHER:
+        calls.append(("volume", flt, (breakdown,)))
+    calls.append(("activity_rhythm", flt, ()))
+    return calls + [data.top_values_call(flt, by, _top_limit(by)) for by, _ in TOP_LISTS]
 
 
 def volume_section(ctx: PageContext) -> None:
@@ -40,11 +62,15 @@ def volume_section(ctx: PageContext) -> None:
     )
 
 
+def _url_breakdown() -> str:
+    chosen = st.query_params.get("breakdown", "category")
+    return chosen if chosen in BREAKDOWNS and chosen != "severity" else "category"
+
+
 def _breakdown(report: bool) -> str:
     """The second volume chart's breakdown, kept in the URL (``breakdown=action``)."""
     choices = [b for b in BREAKDOWNS if b != "severity"]
-    chosen = st.query_params.get("breakdown", "category")
-    chosen = chosen if chosen in choices else "category"
+    chosen = _url_breakdown()
     if report:  # no controls in a report: the URL's choice, or the default
         return chosen
     key = "overview.breakdown"
@@ -65,7 +91,8 @@ def _breakdown(report: bool) -> str:
 def top_section(ctx: PageContext) -> None:
     for column, (by, title) in zip(st.columns(len(TOP_LISTS)), TOP_LISTS, strict=True):
         with column:
-            top = data.top_values(ctx.source, ctx.filter, ctx.now, by)
+            top = data.top_values(ctx.source, ctx.filter, ctx.now, by, _top_limit(by))
+            top = top.head(TOP_SIZE)
             if by == "user" and ctx.role.masked:
                 top = top.assign(label=top["label"].map(mask_email))
             drill_chart(

@@ -3,6 +3,7 @@ the filter from the URL, the filter bar, navigation that keeps the filter, and a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -17,7 +18,7 @@ from audit.filters import AuditFilter
 from audit.timerange import describe_window
 from audit.ui import data
 from audit.ui.context import role_or_stop, settings_or_stop, source_or_stop
-from audit.ui.filterbar import filter_bar
+from audit.ui.filterbar import facet_calls, filter_bar
 from audit.ui.report import report_header
 from audit.ui.safe import md_escape
 from audit.ui.urlstate import NOW_PARAM, is_report, query_now, read_filter, write_filter
@@ -98,8 +99,12 @@ def _show_permalink(flt: AuditFilter) -> None:
         st.code(f"{base}?{urlencode(flt.to_params(), doseq=True)}", language=None, wrap_lines=True)
 
 
-def setup(nav_pages: list[st.Page], current: st.Page) -> PageContext:
-    """Everything before a page draws; stops with a clear message on any problem."""
+Plan = Callable[[AuditFilter], list[data.Call]]
+
+
+def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) -> PageContext:
+    """Everything before a page draws; stops with a clear message on any problem. ``plan``
+    names the page's queries, run at once with the filter bar's before anything draws."""
     report = is_report()
     nav_box = st.container() if report else st.sidebar.container()
     role = role_or_stop()
@@ -110,6 +115,8 @@ def setup(nav_pages: list[st.Page], current: st.Page) -> PageContext:
     for notice in notices:
         st.warning(md_escape(notice), icon=":material/link_off:")
     now, now_pinned = query_now()
+    planned = [] if report else facet_calls(from_url)
+    data.prefetch(source, now, planned + (plan(from_url) if plan else []))
     flt = from_url
     if not report:
         flt = _actions(filter_bar(source, from_url, now), now)
