@@ -42,7 +42,9 @@ import csv
 import io
 import json
 import os
+import queue
 import sys
+import threading
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -69,6 +71,7 @@ EXCEL_MAX_ROWS = 1_048_575  # a sheet's 1,048,576 rows minus the header
 EXCEL_MAX_CELL_UNITS = 32_767  # UTF-16 code units in one Excel cell
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 DEFAULT_CHUNK_SIZE = 5000
+JSON_MEMORY = 20_000  # distinct JSON texts remembered while one export runs
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -246,27 +249,90 @@ class _Writer(Protocol):
     def finish(self) -> None: ...
 
 
-def _csv_value(value: Any) -> Any:
+_TRIGGER_CHARACTERS = frozenset(FORMULA_TRIGGERS)  # each trigger is one character
+
+
+def _csv_cell(value: Any) -> Any:
+    """:func:`neutralize` for text, ``true``/``false`` for booleans."""
+    if value.__class__ is str:
+        return "'" + value if value[:1] in _TRIGGER_CHARACTERS else value
     if value is True or value is False:
         return "true" if value else "false"
     return value
+
+
+class _CsvRecords:
+    """Database rows straight to CSV cells, the same cells :func:`export_row` and
+    :func:`_sheet_cells` give, without a dict per row: the export's hot loop when no
+    transform applies (a third of the time per row)."""
+
+    def __init__(self, names: Sequence[str], zone: ZoneInfo) -> None:
+        at = {name: index for index, name in enumerate(names)}
+        self.zone = zone
+        self.order = [at.get(name, at["user_id"]) for name in COLUMNS]
+        self.time_at = COLUMNS.index("created_at")
+        self.user_at = COLUMNS.index("user")
+        self.user_fields = (at["user_id"], at.get("email"), at.get("username"))
+        self.json_at = [COLUMNS.index(name) for name in JSON_COLUMNS]
+        numbers = {COLUMNS.index("id"), COLUMNS.index("user_id")}  # never text
+        self.cells_at = [i for i in range(len(COLUMNS)) if i not in numbers]
+        self.compacted: dict[Any, str] = {}
+        self.utc = zone.key == "UTC"
+
+    def _time_text(self, naive_utc: datetime) -> str:
+        if self.utc:  # what astimezone() then isoformat() give, for a sixth of the time
+            return naive_utc.isoformat() + "+00:00"
+        return naive_utc.replace(tzinfo=UTC).astimezone(self.zone).isoformat()
+
+    def _compact_json(self, stored: Any) -> str:
+        """Stored JSON as compact text; remembered, as audit rows repeat their values
+        (the same ``old_values``, ``tags``, ...) and parsing is the costliest step."""
+        if not isinstance(stored, str):
+            return _JSON_ENCODER.encode(stored)
+        known = self.compacted.get(stored)
+        if known is None:
+            known = _JSON_ENCODER.encode(parse_json(stored))
+            if len(self.compacted) >= JSON_MEMORY:
+                self.compacted.clear()
+            self.compacted[stored] = known
+        return known
+
+    def __call__(self, row: Sequence[Any]) -> list[Any]:
+        record = [row[index] for index in self.order]
+        moment = record[self.time_at]
+        if moment is not None:
+            record[self.time_at] = self._time_text(moment)
+        user_id, email, username = (None if i is None else row[i] for i in self.user_fields)
+        record[self.user_at] = user_label(user_id, email, username)
+        for index in self.json_at:
+            if record[index] is not None:
+                record[index] = self._compact_json(record[index])
+        for index in self.cells_at:
+            record[index] = _csv_cell(record[index])
+        return record
 
 
 class _CsvWriter:
     def __init__(self, out: BinaryIO) -> None:
         self.out = out
         out.write("\ufeff".encode())
+        self.text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        self.csv = csv.writer(self.text)
         self._write_records([list(COLUMNS)])
 
     def _write_records(self, records: Sequence[Sequence[Any]]) -> None:
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(records)
-        self.out.write(buffer.getvalue().encode("utf-8"))
+        self.csv.writerows(records)
+        self.text.flush()
 
     def write(self, rows: Sequence[Row]) -> None:
-        self._write_records([[_csv_value(v) for v in _sheet_cells(row)] for row in rows])
+        self._write_records([[_csv_cell(v) for v in _sheet_cells(row)] for row in rows])
+
+    def write_database_rows(self, rows: Sequence[Sequence[Any]], cells: _CsvRecords) -> None:
+        self._write_records([cells(row) for row in rows])
 
     def finish(self) -> None:
+        self.text.flush()
+        self.text.detach()  # else closing the wrapper would close ``out``
         self.out.flush()
 
 
@@ -421,28 +487,72 @@ def _export_statement(
     )
 
 
-def _row_chunks(
-    conn: sa.Connection, statement: sa.Select, chunk_size: int
-) -> Iterator[list[dict[str, Any]]]:
+Chunk = tuple[tuple[str, ...], Sequence[Sequence[Any]]]  # column names, rows
+
+
+def _row_chunks(conn: sa.Connection, statement: sa.Select, chunk_size: int) -> Iterator[Chunk]:
     streaming = conn.execution_options(stream_results=True, yield_per=chunk_size)
     result = streaming.execute(statement)
     names = tuple(result.keys())
     for chunk in result.partitions(chunk_size):
-        yield [dict(zip(names, row, strict=True)) for row in chunk]
+        yield names, chunk
+
+
+def _read_ahead(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
+    """``chunks``, read by a thread up to ``depth`` ahead: the database produces and the
+    driver receives the next rows while the caller formats these. The connection is used
+    by that thread alone until it has finished."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    return
+            put(end)
+        except BaseException as exc:  # handed to the caller, raised there
+            put(exc)
+
+    reader = threading.Thread(target=read, name="audit-export-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _write_chunks(
     writer: _Writer,
-    chunks: Iterator[list[dict[str, Any]]],
+    chunks: Iterator[Chunk],
     zone: ZoneInfo,
     transform: Transform | None,
     report: Callable[[int], None],
 ) -> int:
     done = 0
     report(done)
-    for chunk in chunks:
-        rows = [export_row(values, zone) for values in chunk]
-        writer.write([transform(row) for row in rows] if transform else rows)
+    records: _CsvRecords | None = None
+    for names, rows in chunks:
+        if isinstance(writer, _CsvWriter) and transform is None:
+            records = records or _CsvRecords(names, zone)
+            writer.write_database_rows(rows, records)
+        else:
+            exported = [export_row(dict(zip(names, row, strict=True)), zone) for row in rows]
+            writer.write([transform(row) for row in exported] if transform else exported)
         done += len(rows)
         report(done)
     return done
@@ -479,7 +589,7 @@ def write_export(
                 progress(done, total)
 
         statement = _export_statement(source, flt, now, id_bound, newest_first)
-        chunks = _row_chunks(conn, statement, chunk_size) if total else iter(())
+        chunks = _read_ahead(_row_chunks(conn, statement, chunk_size)) if total else iter(())
         done = _write_chunks(writer, chunks, ZoneInfo(flt.tz), transform, report)
         writer.finish()
     return done

@@ -240,7 +240,7 @@ def _top_frame(counted: Sequence[tuple[Any, int]], dimension: Dimension) -> pd.D
 
 
 def user_label(user_id: Any, email: Any, username: Any) -> str:
-    if user_id is None or pd.isna(user_id):
+    if user_id is None or (user_id.__class__ is not int and pd.isna(user_id)):
         return "system (no user)"
     name = email if isinstance(email, str) and email else username
     if isinstance(name, str) and name:
