@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 CHUNK_ROWS = 25_000
 STEP_SECONDS = 1.0
-MEMORY_LIMIT = "128MB"
+MEMORY_LIMIT = "64MB"
 THREADS = 2
 
 MIRROR_COLUMNS: tuple[str, ...] = (
