@@ -452,7 +452,7 @@ def _distinct_count(
     column: sa.ColumnElement, where: sa.ColumnElement[bool]
 ) -> sa.ScalarSelect[int]:
     """``count(DISTINCT column)`` as a count of groups: PostgreSQL hashes (in parallel)
-    instead of sorting, about twice as fast on a large table."""
+    instead of sorting (both distinct counts at 1M rows: 0.25 s instead of 0.40 s)."""
     present = sa.select(column).where(where, column.is_not(None)).group_by(column).subquery()
     return sa.select(sa.func.count()).select_from(present).scalar_subquery()
 

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 # Aggregates the mirror answers (count_events stays on the source: the explorer shows it as
 # the total of the rows it pages through, which come from the source).
 MIRRORED_CALLS: frozenset[str] = frozenset(
-    {"volume", "overview_counts", "top_values", "kpis", "severity_by_category", "activity_rhythm"}
+    {"volume", "overview_counts", "top_values", "kpis", "activity_rhythm"}
 )
 BUILD_STEP_EVERY = timedelta(seconds=0.5)
 
