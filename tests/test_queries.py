@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -245,6 +245,34 @@ def test_many_rows_with_one_timestamp_page_exactly_once(db_url: str) -> None:
         assert sorted(ids) == list(range(1, 122))
         assert len(ids) == 121
         assert ids[-1] == 121  # the row without a time comes last in both orders
+    source.engine.dispose()
+
+
+def test_pages_back_and_forth_across_rows_without_a_time(db_url: str) -> None:
+    """Rows with a time come first (in time order, ties by id), then rows without one (by
+    id); paging back from the last page gives the same pages in reverse, in both orders."""
+    base = datetime(2026, 11, 1, 12, 0)
+    timed = [_row(i, id=i, created_at=base + timedelta(minutes=i // 3)) for i in range(1, 41)]
+    untimed = [_row(i, id=i, created_at=None) for i in (41, 44, 42, 50, 43, 47, 45)]
+    source = _source(db_url, timed + untimed)
+    flt = AuditFilter(range="all")
+    for newest_first in (True, False):
+        forward, after = [], None
+        while True:
+            page = queries.page_rows(source, flt, NOW, 6, after=after, newest_first=newest_first)
+            forward.append(list(page.rows["id"]))
+            if not page.has_more:
+                break
+            after = page.last
+        times = sorted(range(1, 41), key=lambda i: (i // 3, i), reverse=newest_first)
+        walked = [i for page_ids in forward for i in page_ids]
+        assert walked == times + sorted((41, 42, 43, 44, 45, 47, 50), reverse=newest_first)
+        backward, before = [forward[-1]], page.first
+        while len(backward) < len(forward):
+            page = queries.page_rows(source, flt, NOW, 6, before=before, newest_first=newest_first)
+            backward.append(list(page.rows["id"]))
+            before = page.first
+        assert backward[::-1] == forward
     source.engine.dispose()
 
 
