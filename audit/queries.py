@@ -389,6 +389,14 @@ def page_rows(
     return Page(frame, first, last, has_more)
 
 
+def rows_in_order(
+    source: Source, flt: AuditFilter, now: datetime, newest_first: bool = True
+) -> list[sa.Select]:
+    """Every matching row in page order, as the statements to read in turn (see
+    :func:`_page_parts`): for exports."""
+    return _page_parts(source, flt, now, None, None, newest_first)
+
+
 def _page_parts(
     source: Source,
     flt: AuditFilter,

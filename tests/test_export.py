@@ -527,3 +527,31 @@ def test_cli_unreachable_database_exits_non_zero(
     assert export.main(args) == 2
     assert "cannot be reached" in capsys.readouterr().err
     assert not any(p.suffix in (".csv", ".part") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_rows_without_a_time_come_last_in_either_order(db_url: str, newest_first: bool) -> None:
+    base = datetime(2026, 11, 1, 12, 0)
+    times = [(i, base + timedelta(minutes=i // 2)) for i in range(1, 12)]
+    times += [(i, None) for i in (14, 12, 13)]
+    rows = [
+        {"id": i, "action": "read", "resource_type": "doc", "description": "d", "created_at": at}
+        for i, at in times
+    ]
+    writer = sa.create_engine(db_url)
+    metadata.create_all(writer)
+    with writer.begin() as conn:
+        for row in rows:
+            conn.execute(audit_logs.insert().values(**row))
+    writer.dispose()
+    engine = create_readonly_engine(db_url)
+    source = check_database(engine).source
+    assert source is not None
+    out = io.BytesIO()
+    flt = AuditFilter(range="all")
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    write_export(source, flt, now, "csv", out, cap=100, newest_first=newest_first, chunk_size=4)
+    engine.dispose()
+    ids = [int(r["id"]) for r in csv.DictReader(io.StringIO(out.getvalue().decode("utf-8-sig")))]
+    timed = sorted(range(1, 12), key=lambda i: (i // 2, i), reverse=newest_first)
+    assert ids == timed + sorted((12, 13, 14), reverse=newest_first)
