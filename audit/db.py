@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
+from audit.filters import AuditFilter, where_clause
 from audit.schema import REQUIRED_AUDIT_COLUMNS, USER_LABEL_COLUMNS
+from audit.timerange import TimeWindow
 
 SQLITE_TIMEOUT_CHECK_EVERY = 10_000  # SQLite VM instructions between deadline checks
-
-
-class StatementTimeout(Exception):
-    """A query ran longer than the configured statement timeout."""
 
 
 def readonly_sqlite_url(url: URL) -> URL:
@@ -90,9 +91,38 @@ def is_timeout_error(exc: BaseException) -> bool:
     return "statement timeout" in text or "canceling statement" in text or "interrupted" in text
 
 
+class FailureKind(Enum):
+    TIMEOUT = "timeout"  # the statement timeout stopped the query
+    CONNECTION = "connection"  # the database cannot be reached: worth waiting for
+    QUERY = "query"  # the database answered with an error: retrying gives the same
+
+
+@dataclass(frozen=True)
+class QueryFailure:
+    """A database error in words, and whether waiting could help."""
+
+    kind: FailureKind
+    reason: str
+
+
+def describe_failure(exc: BaseException) -> QueryFailure:
+    """The one translation of a database error for pages and command-line tools."""
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+    text = reason[0][:300] if reason else type(exc).__name__
+    if is_timeout_error(exc):
+        return QueryFailure(FailureKind.TIMEOUT, text)
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return QueryFailure(FailureKind.CONNECTION, text)
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return QueryFailure(FailureKind.CONNECTION, text)
+    return QueryFailure(FailureKind.QUERY, text)
+
+
 @dataclass(frozen=True)
 class Source:
-    """The engine plus what the start-up check learnt about the tables."""
+    """The one way to run SQL against the audit database (or an engine standing in for it,
+    such as the mirror): the read-only engine with its statement timeout, what the start-up
+    check learnt about the tables, and the key that names it in caches."""
 
     engine: sa.Engine
     has_users: bool
@@ -101,6 +131,35 @@ class Source:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def key(self) -> str:
+        """Names the database in cache keys and mirror state; never holds the password."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def connect(self) -> Iterator[sa.Connection]:
+        """A connection for several statements or a streamed read (exports)."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def rows(self, statement: sa.Executable) -> list[sa.Row]:
+        with self.connect() as conn:
+            return list(conn.execute(statement))
+
+    def one(self, statement: sa.Executable) -> sa.Row:
+        with self.connect() as conn:
+            return conn.execute(statement).one()
+
+    def scalar(self, statement: sa.Executable) -> Any:
+        with self.connect() as conn:
+            return conn.execute(statement).scalar_one()
+
+    def where(
+        self, flt: AuditFilter, now: datetime, window: TimeWindow | None = None
+    ) -> sa.ColumnElement[bool]:
+        """The filter as a where-clause for this database."""
+        return where_clause(flt, now, self.dialect, self.has_users, window)
 
 
 class Health(Enum):

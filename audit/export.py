@@ -459,7 +459,7 @@ def _open_writer(fmt: str, out: BinaryIO, tz: str, total: int) -> _Writer:
 @contextmanager
 def _consistent_connection(source: Source) -> Iterator[sa.Connection]:
     """A connection whose reads share one snapshot where the database offers it."""
-    with source.engine.connect() as conn:
+    with source.connect() as conn:
         if source.dialect == POSTGRESQL:
             conn.execution_options(isolation_level="REPEATABLE READ")
         yield conn

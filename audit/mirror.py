@@ -118,13 +118,9 @@ def wants_mirror(aggregate_engine: str, estimated_rows: int, threshold_rows: int
 def estimate_rows(source: Source) -> int:
     """Rows in the source table, estimated from its id range (two primary-key lookups)."""
     statement = sa.select(sa.func.min(audit_logs.c.id), sa.func.max(audit_logs.c.id))
-    with source.engine.connect() as conn:
+    with source.connect() as conn:
         low, high = conn.execute(statement).one()
     return 0 if low is None else int(high) - int(low) + 1
-
-
-def source_key(source: Source) -> str:
-    return source.engine.url.render_as_string(hide_password=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -402,7 +398,7 @@ class Mirror:
     def ready_for(self, origin: Source) -> bool:
         """Built from this source (complete up to its ``as_of``), so it may answer."""
         state = self.state()
-        return state is not None and state.built and state.source == source_key(origin)
+        return state is not None and state.built and state.source == origin.key
 
     def source_for(self, origin: Source) -> Source:
         """The mirror as a :class:`Source` the query functions accept, sorting NULLs as the
@@ -422,7 +418,7 @@ class Mirror:
     def build_progress(self, origin: Source) -> tuple[int, int]:
         """Rows mirrored, and about how many there will be once caught up."""
         state = self.state()
-        last_id = state.last_id if state and state.source == source_key(origin) else 0
+        last_id = state.last_id if state and state.source == origin.key else 0
         done = self.rows()
         return done, done + max(estimate_max_id(origin) - last_id, 0)
 
@@ -444,7 +440,7 @@ class Mirror:
         """Empty the mirror for a new source (or a new file format). The version goes on
         rising, so results cached under an earlier version are never taken for new ones."""
         version = previous.version + 1 if previous else 0
-        fresh = MirrorState(source_key(origin), 0, False, None, None, version)
+        fresh = MirrorState(origin.key, 0, False, None, None, version)
         with self.engine.begin() as conn:
             conn.execute(mirror_logs.delete())
             conn.execute(mirror_users.delete())
@@ -453,7 +449,7 @@ class Mirror:
 
     def _current(self, origin: Source) -> MirrorState:
         state = self.state()
-        if state is None or state.source != source_key(origin):
+        if state is None or state.source != origin.key:
             return self._reset(origin, state)
         return state
 
@@ -538,7 +534,7 @@ class Mirror:
             .order_by(audit_logs.c.id)
             .limit(self.chunk_rows)
         )
-        with origin.engine.connect() as conn:
+        with origin.connect() as conn:
             return conn.execute(statement).all()
 
     def _copy_users(self, origin: Source) -> int:
@@ -549,7 +545,7 @@ class Mirror:
             users.c[n] if n in origin.user_columns or n == "id" else sa.null()
             for n in MIRROR_USER_COLUMNS
         ]
-        with origin.engine.connect() as conn:
+        with origin.connect() as conn:
             rows = [tuple(r) for r in conn.execute(sa.select(*columns))]
         with self.engine.begin() as conn:
             current = [tuple(r) for r in conn.execute(sa.select(mirror_users))]
@@ -610,7 +606,7 @@ class Mirror:
         return replace(state, verify_day=cursor)
 
     def _differs(self, origin: Source, piece: Slice, last_id: int) -> bool:
-        with origin.engine.connect() as conn:
+        with origin.connect() as conn:
             theirs = _summary(conn, audit_logs, piece.clause(audit_logs, last_id))
         with self.engine.connect() as conn:
             ours = _summary(conn, mirror_logs, piece.clause(mirror_logs, last_id))
@@ -628,7 +624,7 @@ class Mirror:
                     .order_by(audit_logs.c.id)
                     .limit(self.chunk_rows)
                 )
-                with origin.engine.connect() as source_conn:
+                with origin.connect() as source_conn:
                     rows = source_conn.execute(statement).all()
                 if rows:
                     _insert_rows(conn, rows)
@@ -642,7 +638,7 @@ def _user_key(row: tuple[Any, ...]) -> tuple[str, ...]:
 
 
 def estimate_max_id(source: Source) -> int:
-    with source.engine.connect() as conn:
+    with source.connect() as conn:
         return int(conn.execute(sa.select(sa.func.max(audit_logs.c.id))).scalar() or 0)
 
 

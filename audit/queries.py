@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from audit import dialect
 from audit.db import Source
-from audit.filters import AuditFilter, where_clause
+from audit.filters import AuditFilter
 from audit.schema import JSON_COLUMNS, audit_logs, users
 from audit.timerange import TimeWindow, choose_bucket
 from audit.vocab import (
@@ -63,31 +63,22 @@ DIMENSIONS: dict[str, Dimension] = {
 BREAKDOWNS: tuple[str, ...] = ("severity", "category", "action", "resource_type", "outcome")
 
 
-def _where(source: Source, flt: AuditFilter, now: datetime, window: TimeWindow | None = None):
-    return where_clause(flt, now, source.dialect, source.has_users, window)
-
-
-def _read(source: Source, statement: sa.Executable) -> list[sa.Row]:
-    with source.engine.connect() as conn:
-        return list(conn.execute(statement))
-
-
 def count_events(
     source: Source, flt: AuditFilter, now: datetime, window: TimeWindow | None = None
 ) -> int:
     statement = (
-        sa.select(sa.func.count()).select_from(audit_logs).where(_where(source, flt, now, window))
+        sa.select(sa.func.count()).select_from(audit_logs).where(source.where(flt, now, window))
     )
-    with source.engine.connect() as conn:
+    with source.connect() as conn:
         return int(conn.execute(statement).scalar_one())
 
 
 def data_bounds(source: Source, flt: AuditFilter, now: datetime) -> TimeWindow:
     """Earliest and latest ``created_at`` matching the filter (``None`` when nothing does)."""
     statement = sa.select(sa.func.min(c.created_at), sa.func.max(c.created_at)).where(
-        _where(source, flt, now)
+        source.where(flt, now)
     )
-    with source.engine.connect() as conn:
+    with source.connect() as conn:
         first, last = conn.execute(statement).one()
     return TimeWindow(first, last)
 
@@ -126,14 +117,12 @@ def volume(
         value = dimension.expression().label("value")
         statement = (
             sa.select(bucket, value, sa.func.count().label("count"))
-            .where(_where(source, flt, now), c.created_at.is_not(None))
+            .where(source.where(flt, now), c.created_at.is_not(None))
             .group_by(bucket, value)
             .order_by(bucket)
         )
         # Label before pandas sees the values: it would turn NULL into NA.
-        rows = [
-            (bucket, dimension.label(value), n) for bucket, value, n in _read(source, statement)
-        ]
+        rows = [(bucket, dimension.label(value), n) for bucket, value, n in source.rows(statement)]
         frame = _bucket_frame(rows)
         frame["value"] = frame["value"].astype("string")
     frame.attrs["width"] = width
@@ -205,10 +194,10 @@ def overview_counts(source: Source, flt: AuditFilter, now: datetime) -> Overview
     values = [DIMENSIONS[by].expression().label(by) for by in COUNTED_TOGETHER]
     statement = (
         sa.select(bucket, *values, sa.func.count().label("count"))
-        .where(_where(source, flt, now))
+        .where(source.where(flt, now))
         .group_by(bucket, *values)
     )
-    rows = tuple((*row[:-1], int(row[-1])) for row in _read(source, statement))
+    rows = tuple((*row[:-1], int(row[-1])) for row in source.rows(statement))
     return OverviewCounts(width, rows)
 
 
@@ -223,12 +212,12 @@ def top_values(
     count = sa.func.count().label("count")
     statement = (
         sa.select(value, count)
-        .where(_where(source, flt, now))
+        .where(source.where(flt, now))
         .group_by(value)
         .order_by(count.desc(), value.is_(None), value)  # NULL last in every database
         .limit(limit)
     )
-    return _top_frame(_read(source, statement), dimension)
+    return _top_frame(source.rows(statement), dimension)
 
 
 def _top_frame(counted: Sequence[tuple[Any, int]], dimension: Dimension) -> pd.DataFrame:
@@ -253,7 +242,7 @@ def top_users(source: Source, flt: AuditFilter, now: datetime, limit: int = 10) 
     count = sa.func.count().label("count")
     grouped = (
         sa.select(c.user_id.label("user_id"), count)
-        .where(_where(source, flt, now))
+        .where(source.where(flt, now))
         .group_by(c.user_id)
         .order_by(count.desc(), c.user_id)
         .limit(limit)
@@ -267,7 +256,7 @@ def top_users(source: Source, flt: AuditFilter, now: datetime, limit: int = 10) 
     else:
         statement = sa.select(*columns, sa.null(), sa.null())
     statement = statement.order_by(grouped.c.count.desc(), grouped.c.user_id)
-    rows = _read(source, statement)
+    rows = source.rows(statement)
     frame = pd.DataFrame(rows, columns=["value", "count", "email", "username"])
     frame["label"] = [
         user_label(*r) for r in zip(frame["value"], frame["email"], frame["username"], strict=True)
@@ -350,7 +339,7 @@ def rows_statement(source: Source, flt: AuditFilter, now: datetime) -> sa.Select
     joined = (
         audit_logs.outerjoin(users, users.c.id == c.user_id) if source.has_users else audit_logs
     )
-    return sa.select(*row_columns(source)).select_from(joined).where(_where(source, flt, now))
+    return sa.select(*row_columns(source)).select_from(joined).where(source.where(flt, now))
 
 
 @dataclass(frozen=True)
@@ -373,7 +362,7 @@ def page_rows(
     """One page of matching rows. ``after`` pages forward, ``before`` pages back."""
     reverse = before is not None
     rows: list[dict[str, Any]] = []
-    with source.engine.connect() as conn:
+    with source.connect() as conn:
         for statement in _page_parts(source, flt, now, after, before, newest_first):
             wanted = size + 1 - len(rows)
             if wanted <= 0:
@@ -476,7 +465,8 @@ KPI_LABELS: tuple[str, ...] = (
 )
 
 
-def _flag_sum(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+def flag_sum(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """How many rows meet ``condition`` (0, not NULL, over no rows)."""
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
@@ -492,16 +482,16 @@ def _distinct_count(
 def _kpi_values(
     source: Source, flt: AuditFilter, now: datetime, window: TimeWindow
 ) -> dict[str, float | None]:
-    where = _where(source, flt, now, window)
+    where = source.where(flt, now, window)
     statement = sa.select(
         sa.func.count(),
-        _flag_sum(c.success.is_(False)),
-        _flag_sum(security_event_clause()),
-        _flag_sum(high_severity_clause()),
+        flag_sum(c.success.is_(False)),
+        flag_sum(security_event_clause()),
+        flag_sum(high_severity_clause()),
         _distinct_count(c.user_id, where),
         _distinct_count(c.ip_address, where),
     ).where(where)
-    with source.engine.connect() as conn:
+    with source.connect() as conn:
         events, failed, security, high, users_, ips = (
             int(v) for v in conn.execute(statement).one()
         )
@@ -532,10 +522,10 @@ def severity_by_category(source: Source, flt: AuditFilter, now: datetime) -> pd.
     count = sa.func.count().label("count")
     statement = (
         sa.select(c.severity, c.category, count)
-        .where(_where(source, flt, now))
+        .where(source.where(flt, now))
         .group_by(c.severity, c.category)
     )
-    rows = [(severity_label(s), category_label(k), n) for s, k, n in _read(source, statement)]
+    rows = [(severity_label(s), category_label(k), n) for s, k, n in source.rows(statement)]
     frame = pd.DataFrame(rows, columns=["severity", "category", "count"])
     frame["count"] = frame["count"].astype("int64")
     return frame
@@ -552,10 +542,10 @@ def activity_rhythm(source: Source, flt: AuditFilter, now: datetime) -> pd.DataF
     hour = dialect.hour_of_day(local, source.dialect).label("hour")
     statement = (
         sa.select(weekday, hour, sa.func.count().label("count"))
-        .where(_where(source, flt, now), c.created_at.is_not(None))
+        .where(source.where(flt, now), c.created_at.is_not(None))
         .group_by(weekday, hour)
     )
-    frame = pd.DataFrame(_read(source, statement), columns=["weekday", "hour", "count"])
+    frame = pd.DataFrame(source.rows(statement), columns=["weekday", "hour", "count"])
     return frame.astype("int64")
 
 
@@ -573,9 +563,9 @@ def rows_before(
     statement = (
         sa.select(sa.func.count())
         .select_from(audit_logs)
-        .where(_where(source, flt, now), _before(cursor, newest_first))
+        .where(source.where(flt, now), _before(cursor, newest_first))
     )
-    with source.engine.connect() as conn:
+    with source.connect() as conn:
         return int(conn.execute(statement).scalar_one())
 
 
@@ -608,7 +598,7 @@ def _single_row_statement(source: Source) -> sa.Select:
 def event_by_id(source: Source, event_id: int, tz: str) -> pd.Series | None:
     """One event with every field (JSON parsed, time in ``tz``), or ``None``."""
     statement = _single_row_statement(source).where(c.id == event_id)
-    with source.engine.connect() as conn:
+    with source.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(statement)]
     return rows_frame(rows, tz).iloc[0] if rows else None
 
@@ -653,7 +643,7 @@ def related_events(source: Source, event: pd.Series, tz: str) -> dict[str, pd.Da
             .order_by(c.created_at, c.id)
             .limit(RELATED_LIMIT)
         )
-        with source.engine.connect() as conn:
+        with source.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(statement)]
         related[kind] = rows_frame(rows, tz)
     return related

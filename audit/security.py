@@ -47,7 +47,7 @@ import sqlalchemy as sa
 from audit import dialect, queries
 from audit.config import Settings
 from audit.db import Source
-from audit.filters import AuditFilter, Params, where_clause
+from audit.filters import AuditFilter, Params
 from audit.schema import audit_logs, users
 from audit.timerange import CUSTOM, TimeWindow
 from audit.vocab import high_severity_clause, security_event_clause
@@ -287,26 +287,13 @@ class Attempts:
     truncated: bool = False
 
 
-def _where(source: Source, flt: AuditFilter, now: datetime) -> sa.ColumnElement[bool]:
-    return where_clause(flt, now, source.dialect, source.has_users)
-
-
-def _read(source: Source, statement: sa.Executable) -> list[sa.Row]:
-    with source.engine.connect() as conn:
-        return list(conn.execute(statement))
-
-
-def _flag_sum(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
 def _attempts(
     source: Source, flt: AuditFilter, now: datetime, succeeded: bool, *extra: sa.ColumnElement
 ) -> Attempts:
     statement = (
         sa.select(c.id, c.created_at, c.ip_address, c.user_id)
         .where(
-            _where(source, flt, now),
+            source.where(flt, now),
             c.action.in_(LOGIN_ACTIONS),
             c.success.is_(succeeded),
             c.created_at.is_not(None),
@@ -315,7 +302,7 @@ def _attempts(
         .order_by(c.created_at, c.id)
         .limit(ROW_CAP + 1)
     )
-    rows = [Attempt(*row) for row in _read(source, statement)]
+    rows = [Attempt(*row) for row in source.rows(statement)]
     return Attempts(tuple(rows[:ROW_CAP]), len(rows) > ROW_CAP)
 
 
@@ -601,7 +588,7 @@ def multi_ip_pairs(source: Source, flt: AuditFilter, now: datetime, th: Threshol
             sa.func.min(c.created_at).label("first"),
             sa.func.max(c.created_at).label("last"),
         )
-        .where(_where(source, flt, now), c.user_id.is_not(None))
+        .where(source.where(flt, now), c.user_id.is_not(None))
         .group_by(c.user_id, c.ip_address)
         .cte("pairs")
     )
@@ -611,7 +598,7 @@ def multi_ip_pairs(source: Source, flt: AuditFilter, now: datetime, th: Threshol
         .having(sa.func.count(pairs.c.ip_address) >= th.multi_ip_min)
     )
     statement = sa.select(pairs).where(pairs.c.user_id.in_(many)).order_by(pairs.c.user_id)
-    return _read(source, statement)
+    return source.rows(statement)
 
 
 def multi_ip(
@@ -663,10 +650,10 @@ def first_ip_events(
             sa.func.min(c.created_at).label("first"),
             sa.func.max(c.created_at).label("last"),
             sa.func.count().label("events"),
-            _flag_sum(c.success.is_(True)).label("successes"),
+            queries.flag_sum(c.success.is_(True)).label("successes"),
         )
         .where(
-            _where(source, flt, now),
+            source.where(flt, now),
             c.user_id.is_not(None),
             c.ip_address.is_not(None),
             c.created_at.is_not(None),
@@ -694,12 +681,12 @@ def first_ip_events(
         .select_from(pairs.outerjoin(before, sa.and_(*joined)))
         .group_by(pairs.c.user_id, pairs.c.ip_address)
     )
-    return _read(source, statement)
+    return source.rows(statement)
 
 
 def data_start(source: Source) -> datetime | None:
     """The oldest ``created_at`` in the table (an index lookup)."""
-    with source.engine.connect() as conn:
+    with source.connect() as conn:
         return conn.execute(sa.select(sa.func.min(c.created_at))).scalar_one()
 
 
@@ -841,7 +828,7 @@ def off_hours_actions(
             weekday.label("weekday"),
         )
         .where(
-            _where(source, flt, now),
+            source.where(flt, now),
             c.created_at.is_not(None),
             sa.or_(*[k.clause() for k in kinds]),
             sa.or_(hour < th.business_hours_start, hour >= th.business_hours_end, weekday >= 6),
@@ -849,7 +836,7 @@ def off_hours_actions(
         .order_by(c.created_at, c.id)
         .limit(LIST_LIMIT + 1)
     )
-    return _read(source, statement)
+    return source.rows(statement)
 
 
 def business_hours_text(th: Thresholds) -> str:
@@ -915,7 +902,7 @@ def lifecycle(
     statement = newest_rows(
         source, flt, now, [sa.or_(*[k.clause() for k in LIFECYCLE_KINDS])], limit, ids_from
     ).add_columns(_kind_of(LIFECYCLE_KINDS).label("kind"))
-    rows = [dict(r._mapping) for r in _read(source, statement)]
+    rows = [dict(r._mapping) for r in source.rows(statement)]
     frame = queries.rows_frame(rows, flt.tz)
     frame["kind"] = pd.Series([r["kind"] for r in rows], dtype="string")
     frame["off_hours"] = [is_off_hours(moment, th) for moment in frame["created_at"]]
@@ -942,7 +929,7 @@ def user_labels(source: Source, user_ids: Iterable[int]) -> dict[int, str]:
             for name in ("email", "username")
         ]
         statement = sa.select(*columns).where(users.c.id.in_(wanted))
-        found = {row[0]: (row[1], row[2]) for row in _read(source, statement)}
+        found = {row[0]: (row[1], row[2]) for row in source.rows(statement)}
     return {u: queries.user_label(u, *found.get(u, (None, None))) for u in wanted}
 
 
@@ -1049,8 +1036,8 @@ def failure_summary(source: Source, flt: AuditFilter, now: datetime) -> FailureS
         sa.func.count(),
         sa.func.count(sa.distinct(c.ip_address)),
         sa.func.count(sa.distinct(c.user_id)),
-    ).where(_where(source, flt, now))
-    return FailureSummary(*(int(v) for v in _read(source, statement)[0]))
+    ).where(source.where(flt, now))
+    return FailureSummary(*(int(v) for v in source.rows(statement)[0]))
 
 
 def newest_rows(
@@ -1082,11 +1069,11 @@ def _candidate_ids(
 ) -> sa.ColumnElement[bool]:
     newest = (
         sa.select(c.id)
-        .where(_where(index, flt, now), *conditions)
+        .where(index.where(flt, now), *conditions)
         .order_by(*queries.row_order(newest_first=True))
         .limit(limit)
     )
-    with index.engine.connect() as conn:
+    with index.connect() as conn:
         ids = [int(i) for i in conn.execute(newest).scalars()]
         last = conn.execute(sa.select(sa.func.max(c.id))).scalar()
     if last is None:
@@ -1106,14 +1093,14 @@ def high_security_events(
     :func:`newest_rows`."""
     conditions = [security_event_clause(), high_severity_clause()]
     statement = newest_rows(source, flt, now, conditions, limit, ids_from)
-    return queries.rows_frame([dict(r._mapping) for r in _read(source, statement)], flt.tz)
+    return queries.rows_frame([dict(r._mapping) for r in source.rows(statement)], flt.tz)
 
 
 def count_high_security_events(source: Source, flt: AuditFilter, now: datetime) -> int:
     statement = sa.select(sa.func.count()).where(
-        _where(source, flt, now), security_event_clause(), high_severity_clause()
+        source.where(flt, now), security_event_clause(), high_severity_clause()
     )
-    return int(_read(source, statement)[0][0])
+    return int(source.rows(statement)[0][0])
 
 
 # ---------------------------------------------------------------------------------------
@@ -1158,15 +1145,15 @@ class EntitySummary:
 def entity_summary(source: Source, flt: AuditFilter, now: datetime) -> EntitySummary:
     statement = sa.select(
         sa.func.count(),
-        _flag_sum(c.success.is_(True)),
-        _flag_sum(c.success.is_(False)),
+        queries.flag_sum(c.success.is_(True)),
+        queries.flag_sum(c.success.is_(False)),
         sa.func.count(sa.distinct(c.ip_address)),
         sa.func.count(sa.distinct(c.user_id)),
         sa.func.count(sa.distinct(c.user_agent)),
         sa.func.min(c.created_at),
         sa.func.max(c.created_at),
-    ).where(_where(source, flt, now))
-    *counts, first, last = _read(source, statement)[0]
+    ).where(source.where(flt, now))
+    *counts, first, last = source.rows(statement)[0]
     return EntitySummary(*(int(n) for n in counts), first, last)
 
 
@@ -1184,12 +1171,12 @@ def top_user_agents(
     count = sa.func.count().label("count")
     statement = (
         sa.select(c.user_agent, count)
-        .where(_where(source, flt, now))
+        .where(source.where(flt, now))
         .group_by(c.user_agent)
         .order_by(count.desc(), c.user_agent)
         .limit(limit)
     )
-    rows = [("(none)" if agent is None else agent, int(n)) for agent, n in _read(source, statement)]
+    rows = [("(none)" if agent is None else agent, int(n)) for agent, n in source.rows(statement)]
     frame = pd.DataFrame(rows, columns=["user_agent", "count"])
     frame["user_agent"] = frame["user_agent"].astype("string")
     frame["count"] = frame["count"].astype("int64")
@@ -1201,7 +1188,7 @@ def latest_events(
 ) -> pd.DataFrame:
     """The newest ``size`` rows of a profile; ``ids_from``: see :func:`newest_rows`."""
     statement = newest_rows(source, flt, now, [], size, ids_from)
-    return queries.rows_frame([dict(r._mapping) for r in _read(source, statement)], flt.tz)
+    return queries.rows_frame([dict(r._mapping) for r in source.rows(statement)], flt.tz)
 
 
 @dataclass(frozen=True)
@@ -1225,7 +1212,7 @@ def account(source: Source, user_id: int) -> Account | None:
         return None
     names = [n for n in ACCOUNT_COLUMNS if n in source.user_columns]
     statement = sa.select(*(users.c[n] for n in names)).where(users.c.id == user_id)
-    rows = _read(source, statement)
+    rows = source.rows(statement)
     return Account(tuple(zip(names, rows[0], strict=True))) if rows else None
 
 

@@ -31,7 +31,6 @@ from audit.mirror import (
     MirrorState,
     estimate_rows,
     mirror_can_answer,
-    source_key,
     wants_mirror,
 )
 
@@ -76,7 +75,7 @@ def _call(name: str, source: Source, flt: AuditFilter, now: datetime, *args: Any
     if name in MIRRORED_CALLS:
         target, key = _aggregate_target(source, flt)
     else:
-        target, key = source, source_key(source)
+        target, key = source, source.key
     with _STRIPES[hash((key, name, flt, now, args)) % len(_STRIPES)]:
         return _cached(target, key, name, flt, now, args)
 
@@ -128,7 +127,7 @@ def active_mirror(source: Source) -> Mirror | None:
     settings = _settings()
     if settings.aggregate_engine == "source":
         return None
-    rows = _estimated_rows(source, source_key(source)) if settings.aggregate_engine == "auto" else 0
+    rows = _estimated_rows(source, source.key) if settings.aggregate_engine == "auto" else 0
     if not wants_mirror(settings.aggregate_engine, rows, settings.mirror_threshold_rows):
         return None
     try:
@@ -140,7 +139,7 @@ def active_mirror(source: Source) -> Mirror | None:
 
 def _ready_state(mirror: Mirror | None, source: Source) -> MirrorState | None:
     state = mirror.state() if mirror else None
-    if state is None or not state.built or state.source != source_key(source):
+    if state is None or not state.built or state.source != source.key:
         return None
     return state
 
@@ -150,7 +149,7 @@ def _aggregate_target(source: Source, flt: AuditFilter) -> tuple[Source, str]:
     mirror = active_mirror(source)
     state = _ready_state(mirror, source)
     if mirror is None or state is None or not mirror_can_answer(flt):
-        return source, source_key(source)
+        return source, source.key
     return mirror.source_for(source), f"mirror:{state.source}:{state.version}"
 
 
