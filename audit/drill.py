@@ -8,19 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from audit.dimensions import DIMENSIONS
 from audit.filters import AuditFilter
 from audit.timerange import CUSTOM
 
-# The AuditFilter field narrowed by a click on each dimension.
-DIMENSION_FIELDS: dict[str, str] = {
-    "severity": "severities",
-    "category": "categories",
-    "action": "actions",
-    "resource_type": "resource_types",
-    "outcome": "outcomes",
-    "user": "users",
-    "ip": "ip",
-}
 _BUCKET_STEPS: dict[str, timedelta] = {
     "minute": timedelta(minutes=1),
     "hour": timedelta(hours=1),
@@ -32,14 +23,17 @@ _BUCKET_STEPS: dict[str, timedelta] = {
 def narrow(flt: AuditFilter, by: str, value: Any) -> AuditFilter | None:
     """The filter plus ``by = value``; ``None`` when the value cannot be filtered on
     (system events have no user id)."""
-    field = DIMENSION_FIELDS[by]
+    dimension = DIMENSIONS[by]
+    if not dimension.drillable:
+        raise ValueError(f"{by!r} is not a drillable dimension")
     if value is None:
         return None
-    if by == "user":
-        return flt.with_values(users=(int(value),))
-    if by == "ip":
-        return flt.with_values(ip=str(value))
-    return flt.with_values(**{field: (str(value),)})
+    if isinstance(value, float) and value.is_integer():  # plotly may hand ids back as floats
+        value = int(value)
+    typed = dimension.typed(str(value))
+    if typed is None:
+        return None
+    return flt.with_values(**{dimension.field: (typed,) if dimension.multi else typed})
 
 
 def bucket_range(

@@ -47,6 +47,7 @@ from sqlalchemy.dialects import postgresql
 
 from audit.db import Source
 from audit.dialect import DUCKDB, POSTGRESQL, SQLITE
+from audit.dimensions import REGISTRY, split_exclusion
 from audit.filters import AuditFilter
 from audit.schema import audit_logs, users
 
@@ -73,24 +74,6 @@ MIRROR_COLUMNS: tuple[str, ...] = (
 )
 MIRROR_USER_COLUMNS: tuple[str, ...] = ("id", "email", "username")
 
-# Columns each filter field reads (see audit.filters.where_clause); the free-text search
-# also reads the users table's email and username.
-_FILTER_COLUMNS: dict[str, tuple[str, ...]] = {
-    "actions": ("action",),
-    "resource_types": ("resource_type",),
-    "severities": ("severity",),
-    "categories": ("category",),
-    "outcomes": ("success",),
-    "users": ("user_id",),
-    "excludes": ("action", "resource_type", "severity", "category", "success", "user_id"),
-    "ip": ("ip_address",),
-    "tags": ("tags",),
-    "resource_id": ("resource_id",),
-    "session_id": ("session_id",),
-    "request_id": ("request_id",),
-    "text": ("description", "error_message", "details", "metadata", "user_agent"),
-}
-
 Progress = Callable[[int, int], None]
 
 # DuckDB's setting for the NULL order of each source (a setting of the whole database file).
@@ -101,11 +84,12 @@ _NULL_ORDERS: dict[str, str] = {
 
 
 def mirror_can_answer(flt: AuditFilter) -> bool:
-    """True when every column the filter reads is in the mirror."""
-    mirrored = set(MIRROR_COLUMNS)
-    return all(
-        set(columns) <= mirrored for name, columns in _FILTER_COLUMNS.items() if getattr(flt, name)
-    )
+    """True when the mirror holds every column the filter reads: each dimension set or
+    excluded must be a mirrored one, and the free-text search reads columns it lacks."""
+    if flt.text:
+        return False
+    excluded = {split_exclusion(item)[0] for item in flt.excludes}
+    return all(d.mirrored for d in REGISTRY if getattr(flt, d.field) or d.name in excluded)
 
 
 def wants_mirror(aggregate_engine: str, estimated_rows: int, threshold_rows: int) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from audit import dialect
 from audit.db import Source
+from audit.dimensions import DIMENSIONS, Dimension
 from audit.filters import AuditFilter
 from audit.schema import JSON_COLUMNS, audit_logs, users
 from audit.timerange import TimeWindow, choose_bucket
@@ -26,41 +27,6 @@ from audit.vocab import (
 
 PAGE_SIZES: tuple[int, ...] = (25, 50, 100, 500)
 c = audit_logs.c
-
-
-@dataclass(frozen=True)
-class Dimension:
-    """A column events can be grouped by, with the label shown for each raw value."""
-
-    name: str
-    title: str
-    expression: Callable[[], sa.ColumnElement]
-    label: Callable[[Any], str]
-
-
-def _outcome_expression() -> sa.ColumnElement:
-    return sa.case(
-        (c.success.is_(True), "success"), (c.success.is_(False), "failure"), else_="unknown"
-    )
-
-
-def _plain_label(value: Any) -> str:
-    return "(none)" if value is None else str(value)
-
-
-DIMENSIONS: dict[str, Dimension] = {
-    d.name: d
-    for d in (
-        Dimension("severity", "Severity", lambda: c.severity, severity_label),
-        Dimension("category", "Category", lambda: c.category, category_label),
-        Dimension("action", "Action", lambda: c.action, _plain_label),
-        Dimension("resource_type", "Resource type", lambda: c.resource_type, _plain_label),
-        Dimension("outcome", "Outcome", _outcome_expression, lambda v: v),
-        Dimension("ip", "IP address", lambda: c.ip_address, _plain_label),
-        Dimension("user", "User", lambda: c.user_id, _plain_label),
-    )
-}
-BREAKDOWNS: tuple[str, ...] = ("severity", "category", "action", "resource_type", "outcome")
 
 
 def count_events(

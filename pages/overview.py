@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from audit import plans
 from audit.ui import data
-from audit.ui.overview import heatmap_section, top_section, volume_section
+from audit.ui.overview import heatmap_section, top_section, url_breakdown, volume_section
 from audit.ui.page import context
 from audit.ui.widgets import kpi_row
 
@@ -11,13 +12,14 @@ ctx = context()
 
 st.title("Overview")
 st.caption(ctx.window_text)
-kpis = data.kpis(ctx.source, ctx.filter, ctx.now)
+plan = plans.overview_plan(ctx.filter, url_breakdown())
+kpis = data.fetch(plan.kpis, ctx.source, ctx.now)
 kpi_row(kpis)
 
 if kpis.current["Events"]:
-    volume_section(ctx)
-    top_section(ctx)
-    heatmap_section(ctx)
+    volume_section(ctx, plan)
+    top_section(ctx, plan)
+    heatmap_section(ctx, plan)
 else:
     st.info(
         "No events in this range. Widen the time range or clear filters.",

@@ -22,6 +22,7 @@ from audit import queries, security
 from audit.config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from audit.db import Source, check_database, create_readonly_engine
 from audit.demo import write_demo
+from audit.dimensions import COUNTED
 from audit.filters import AuditFilter
 from audit.mirror import Mirror, mirror_can_answer, row_fingerprint, wants_mirror
 from audit.schema import audit_logs, users
@@ -98,7 +99,7 @@ def overview_results(source: Source, names: tuple[str, ...]) -> dict[str, Any]:
         out[f"one scan: heatmap / {name}"] = counts.severity_by_category()
         for by in queries.COUNTED_TOGETHER:
             out[f"one scan: volume {by} / {name}"] = counts.volume(by)
-        for by in queries.DIMENSIONS:
+        for by in COUNTED:
             out[f"top_values {by} / {name}"] = queries.top_values(source, flt, now, by)
             out[f"volume {by} / {name}"] = queries.volume(source, flt, now, by)
     dst = FILTERS["DST change in Berlin, low and info"]

@@ -185,12 +185,14 @@ def test_empty_range_shows_a_clear_state(
 
 def _record_queries(monkeypatch: pytest.MonkeyPatch, *names: str) -> list[tuple[str, str]]:
     """Record each call of these query functions: (name, thread name)."""
+    import functools
     import threading
 
     ran: list[tuple[str, str]] = []
     for name in names:
         original = getattr(queries, name)
 
+        @functools.wraps(original)  # the cache keys calls by the function's name
         def recording(*args, _name=name, _original=original, **kwargs):
             ran.append((_name, threading.current_thread().name))
             return _original(*args, **kwargs)
@@ -212,8 +214,8 @@ def test_every_query_of_the_overview_runs_at_once_before_it_draws(
     )
     assert not at.exception and len(at.metric) == len(queries.KPI_LABELS)
     # Facet counts (three of them from the one scan for three charts), KPIs, the scan,
-    # rhythm, three top lists (two of them the facets' own), the action breakdown's volume.
-    assert len(ran) == 6 + (breakdown == "action"), ran
+    # rhythm, four top lists (two of them the facets' own), the action breakdown's volume.
+    assert len(ran) == 7 + (breakdown == "action"), ran
     assert all(thread.startswith("audit-prefetch") for _, thread in ran), ran
 
 
@@ -231,6 +233,6 @@ def test_a_set_facet_counts_with_a_query_of_its_own(
     assert not at.exception
     ran = [name for name, _ in recorded]
     assert ran.count("overview_counts") == 1
-    assert ran.count("top_values") == 4  # severity, action, resource type, user
+    assert ran.count("top_values") == 5  # severity, action, resource type, user, agent
     options = next(m for m in at.multiselect if m.label == "Severity").options
     assert len(options) > 3  # every severity is offered, not only the chosen one

@@ -8,7 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from audit import queries
-from audit.filters import AuditFilter, exclusion, split_exclusion
+from audit.dimensions import (
+    EXPLORER_FACETS,
+    TYPED_FILTERS,
+    Dimension,
+    excluded_values,
+    exclusion,
+    split_exclusion,
+)
+from audit.filters import AuditFilter
 from audit.queries import PAGE_SIZES, Cursor, decode_cursor, encode_cursor
 from audit.ui import data
 from audit.ui.page import PageContext
@@ -18,22 +26,7 @@ from audit.ui.urlstate import set_params, sync_widget, widget_changed, write_fil
 
 KEY = "explorer."
 DEFAULT_PAGE_SIZE = 50
-FACETS: tuple[tuple[str, str, str], ...] = (
-    ("action", "actions", "Action"),
-    ("resource_type", "resource_types", "Resource type"),
-    ("severity", "severities", "Severity"),
-    ("category", "categories", "Category"),
-    ("outcome", "outcomes", "Outcome"),
-    ("user", "users", "User"),
-    ("ip", "ip", "IP address"),
-)
 FACET_SIZE = 8
-TEXT_FIELDS = (
-    ("ip", "IP address (exact, or a prefix ending in . or *)"),
-    ("resource_id", "Resource id"),
-    ("session_id", "Session id"),
-    ("request_id", "Request id"),
-)
 TABLE_COLUMNS = [
     "created_at",
     "outcome_ok",
@@ -66,11 +59,12 @@ def search_bar(ctx: PageContext) -> None:
     )
     if widget_changed(key, flt.text):
         flt = flt.with_values(text=st.session_state[key].replace("\x00", ""))
+    typed = [(d.field, f"{d.title} ({d.hint})" if d.hint else d.title) for d in TYPED_FILTERS]
     with st.expander(
-        "More filters", expanded=any(getattr(flt, f) for f, _ in TEXT_FIELDS) or bool(flt.tags)
+        "More filters", expanded=any(getattr(flt, f) for f, _ in typed) or bool(flt.tags)
     ):
-        columns = st.columns(len(TEXT_FIELDS) + 1)
-        for column, (field, label) in zip(columns, TEXT_FIELDS, strict=False):
+        columns = st.columns(len(typed) + 1)
+        for column, (field, label) in zip(columns, typed, strict=False):
             key = KEY + field
             sync_widget(key, getattr(flt, field))
             column.text_input(label, key=key)
@@ -87,63 +81,47 @@ def search_bar(ctx: PageContext) -> None:
     apply(flt, ctx.filter)
 
 
-def _included(flt: AuditFilter, field: str) -> list[str]:
-    value = getattr(flt, field)
-    if isinstance(value, tuple):
-        return [str(v) for v in value]
-    return [value] if value else []
+def _with_included(flt: AuditFilter, dimension: Dimension, chosen: list[str]) -> AuditFilter:
+    if not dimension.multi:
+        return flt.with_values(**{dimension.field: chosen[-1] if chosen else ""})
+    typed = (dimension.typed(v) for v in chosen)
+    return flt.with_values(**{dimension.field: tuple(v for v in typed if v is not None)})
 
 
-def _with_included(flt: AuditFilter, dimension: str, field: str, chosen: list[str]) -> AuditFilter:
-    if dimension == "ip":
-        return flt.with_values(ip=chosen[-1] if chosen else "")
-    if dimension == "user":
-        return flt.with_values(users=tuple(int(v) for v in chosen))
-    return flt.with_values(**{field: tuple(chosen)})
-
-
-def _facet(
-    ctx: PageContext, flt: AuditFilter, dimension: str, field: str, title: str
-) -> AuditFilter:
-    top = data.top_values(ctx.source, ctx.filter, ctx.now, dimension, FACET_SIZE)
-    values = ["" if pd.isna(v) else str(v) for v in top["value"]]
+def _facet(ctx: PageContext, flt: AuditFilter, dimension: Dimension) -> AuditFilter:
+    name, title = dimension.name, dimension.title
+    top = data.top_values(ctx.source, ctx.filter, ctx.now, name, FACET_SIZE)
+    values = [dimension.null_label or "" if pd.isna(v) else str(v) for v in top["value"]]
     label_of = dict(zip(values, top["label"], strict=True))
     counts = dict(zip(values, top["count"], strict=True))
-    options = [v for v in values if v] if dimension in ("user", "ip") else list(values)
-    included = _included(flt, field)
-    excluded = [split_exclusion(e)[1] for e in flt.excludes if split_exclusion(e)[0] == dimension]
+    options = [v for v in values if v]
+    included = dimension.chosen(getattr(flt, dimension.field))
+    excluded = excluded_values(flt.excludes, name)
     options += [v for v in included + excluded if v not in options]
 
     def label(value: str) -> str:
-        name = str(label_of.get(value, value))
-        name = md_escape(name)  # pills render markdown; values come from the table
-        return f"{name} · {counts[value]:,}" if value in counts else name
+        text = md_escape(str(label_of.get(value, value)))  # pills render markdown
+        return f"{text} · {counts[value]:,}" if value in counts else text
 
-    key_in, key_out = f"{KEY}only.{dimension}", f"{KEY}not.{dimension}"
+    key_in, key_out = f"{KEY}only.{name}", f"{KEY}not.{name}"
     sync_widget(key_in, included)
     sync_widget(key_out, excluded)
     state = f" · {len(included)} only" if included else ""
     state += f" · {len(excluded)} not" if excluded else ""
     with st.popover(f"{title}{state}", width="stretch"):
-        st.pills(
-            f"Only these ({title.lower()})",
-            options,
-            key=key_in,
-            selection_mode="multi",
-            format_func=label,
-        )
-        st.pills(
-            f"Not these ({title.lower()})",
-            options,
-            key=key_out,
-            selection_mode="multi",
-            format_func=label,
-        )
+        for key, verb in ((key_in, "Only these"), (key_out, "Not these")):
+            st.pills(
+                f"{verb} ({title.lower()})",
+                options,
+                key=key,
+                selection_mode="multi",
+                format_func=label,
+            )
     if widget_changed(key_in, included):
-        flt = _with_included(flt, dimension, field, list(st.session_state[key_in] or []))
+        flt = _with_included(flt, dimension, list(st.session_state[key_in] or []))
     if widget_changed(key_out, excluded):
-        others = tuple(e for e in flt.excludes if split_exclusion(e)[0] != dimension)
-        chosen = tuple(exclusion(dimension, v) for v in st.session_state[key_out] or [])
+        others = tuple(e for e in flt.excludes if split_exclusion(e)[0] != name)
+        chosen = tuple(exclusion(name, v) for v in st.session_state[key_out] or [])
         flt = flt.with_values(excludes=others + chosen)
     return flt
 
@@ -152,9 +130,10 @@ def facet_panel(ctx: PageContext) -> None:
     """Top values of each dimension with counts, one popover each: the first pills keep
     only the chosen values, the second exclude them."""
     flt = ctx.filter
-    for column, (dimension, field, title) in zip(st.columns(len(FACETS)), FACETS, strict=True):
+    columns = st.columns(len(EXPLORER_FACETS))
+    for column, dimension in zip(columns, EXPLORER_FACETS, strict=True):
         with column:
-            flt = _facet(ctx, flt, dimension, field, title)
+            flt = _facet(ctx, flt, dimension)
     apply(flt, ctx.filter)
 
 

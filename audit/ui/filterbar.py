@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo, available_timezones
 import pandas as pd
 import streamlit as st
 
+from audit import plans
 from audit.db import Source
-from audit.filters import AuditFilter, split_exclusion
+from audit.dimensions import BAR_FACETS, REGISTRY, Dimension, split_exclusion
+from audit.filters import AuditFilter
 from audit.timerange import CUSTOM, PRESET_LABELS, PRESETS
 from audit.ui import data
 from audit.ui.safe import md_escape
@@ -19,15 +21,6 @@ from audit.vocab import order_severities
 
 RANGE_OPTIONS: tuple[str, ...] = (*PRESETS, CUSTOM)
 RANGE_LABELS: dict[str, str] = PRESET_LABELS | {CUSTOM: "Custom range"}
-FACETS: tuple[tuple[str, str, str], ...] = (
-    # (dimension, AuditFilter field, label)
-    ("severity", "severities", "Severity"),
-    ("category", "categories", "Category"),
-    ("action", "actions", "Action"),
-    ("resource_type", "resource_types", "Resource type"),
-    ("outcome", "outcomes", "Outcome"),
-)
-FACET_OPTION_LIMIT = 200
 KEY = "filterbar."
 
 
@@ -97,32 +90,14 @@ def _facet_options(
     return options, counts
 
 
-def _facet_query(flt: AuditFilter, field: str) -> tuple[AuditFilter, bool]:
-    """The filter a facet counts under (as if the facet were not set) and whether its
-    counts may come from the page's shared scan (only under the page's own filter)."""
-    return flt.with_values(**{field: ()}), not getattr(flt, field)
-
-
-def facet_calls(flt: AuditFilter) -> list[data.Call]:
-    """The queries behind the bar's option counts (for :func:`audit.ui.data.prefetch`)."""
-    calls = []
-    for dimension, field, _ in FACETS:
-        others, shared = _facet_query(flt, field)
-        calls.append(data.top_values_call(others, dimension, FACET_OPTION_LIMIT, shared))
-    return calls
-
-
-def _facet(
-    source: Source, flt: AuditFilter, now: datetime, dimension: str, field: str, label: str
-) -> AuditFilter:
-    key = KEY + dimension
+def _facet(source: Source, flt: AuditFilter, now: datetime, dimension: Dimension) -> AuditFilter:
+    key, field = KEY + dimension.name, dimension.field
     selected = list(getattr(flt, field))
-    others, shared = _facet_query(flt, field)
-    frame = data.top_values(source, others, now, dimension, FACET_OPTION_LIMIT, shared)
-    options, counts = _facet_options(frame, dimension, selected)
+    frame = data.fetch(plans.facet_calls(flt)[dimension.name], source, now)
+    options, counts = _facet_options(frame, dimension.name, selected)
     sync_widget(key, selected)
     st.multiselect(
-        label,
+        dimension.title,
         options,
         key=key,
         format_func=lambda v: f"{v} ({counts.get(v, 0):,})",
@@ -135,23 +110,14 @@ def _facet(
 
 def _other_filters(flt: AuditFilter) -> AuditFilter:
     """Filters set elsewhere (explorer, drill-through) are listed, each removable."""
-    shown = {
-        "users": "User id",
-        "ip": "IP",
-        "resource_id": "Resource id",
-        "session_id": "Session",
-        "request_id": "Request",
-        "tags": "Tag",
-        "text": "Search",
-    }
+    shown = {d.field: d.title for d in REGISTRY if not d.bar_facet} | {"text": "Search"}
     for field, label in shown.items():
         value = getattr(flt, field)
         if not value:
             continue
-        shown = ", ".join(str(v) for v in value) if isinstance(value, tuple) else value
-        text = md_escape(shown[:40])
+        text = ", ".join(str(v) for v in value) if isinstance(value, tuple) else value
         if st.button(
-            f"{label}: {text}",
+            f"{label}: {md_escape(text[:40])}",
             key=KEY + "clear." + field,
             icon=":material/close:",
             help="Remove this filter",
@@ -176,7 +142,7 @@ def filter_bar(source: Source, flt: AuditFilter, now: datetime) -> AuditFilter:
         st.subheader("Filters")
         flt = _time_range(flt, now)
         flt = _timezone(flt)
-        for dimension, field, label in FACETS:
-            flt = _facet(source, flt, now, dimension, field, label)
+        for dimension in BAR_FACETS:
+            flt = _facet(source, flt, now, dimension)
         flt = _other_filters(flt)
     return flt

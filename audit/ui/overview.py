@@ -4,47 +4,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import charts, drill
+from audit import charts, drill, plans
 from audit.access import mask_email
+from audit.dimensions import BREAKDOWNS, DIMENSIONS
 from audit.filters import AuditFilter
-from audit.queries import BREAKDOWNS, COUNTED_TOGETHER, DIMENSIONS
+from audit.routing import Call
 from audit.ui import data
-from audit.ui.filterbar import FACET_OPTION_LIMIT, FACETS
 from audit.ui.page import PageContext
 from audit.ui.urlstate import set_params, sync_widget, widget_changed
 from audit.ui.widgets import CHART_CONFIG, STATIC_CHART_CONFIG, drill_chart
 
-TOP_LISTS = (
-    ("action", "Top actions"),
-    ("resource_type", "Top resource types"),
-    ("user", "Top users"),
-)
+
+def url_breakdown() -> str:
+    chosen = st.query_params.get("breakdown", plans.DEFAULT_BREAKDOWN)
+    return chosen if chosen in BREAKDOWNS and chosen != "severity" else plans.DEFAULT_BREAKDOWN
 
 
-TOP_SIZE = 10
-# Top lists of a facet's dimension take the head of the facet's (longer) list: the same
-# query when the facet is not set, one query fewer.
-FACET_DIMENSIONS = frozenset(dimension for dimension, _, _ in FACETS)
-
-
-def _top_limit(by: str) -> int:
-    return FACET_OPTION_LIMIT if by in FACET_DIMENSIONS else TOP_SIZE
-
-
-def planned_calls(flt: AuditFilter) -> list[data.Call]:
+def planned_calls(flt: AuditFilter) -> list[Call]:
     """Every query of the page, for :func:`audit.ui.data.prefetch`."""
-    calls: list[data.Call] = [("kpis", flt, ()), ("overview_counts", flt, ())]
-    breakdown = _url_breakdown()
-    if breakdown not in COUNTED_TOGETHER:
-        calls.append(("volume", flt, (breakdown,)))
-    calls.append(("activity_rhythm", flt, ()))
-    return calls + [data.top_values_call(flt, by, _top_limit(by)) for by, _ in TOP_LISTS]
+    return plans.overview_plan(flt, url_breakdown()).calls()
 
 
-def volume_section(ctx: PageContext) -> None:
+def volume_section(ctx: PageContext, plan: plans.OverviewPlan) -> None:
     """Volume by severity, then by a breakdown the user picks (kept in the URL)."""
-    source, flt, now = ctx.source, ctx.filter, ctx.now
-    severity = data.volume(source, flt, now, "severity")
+    flt, now = ctx.filter, ctx.now
+    severity = data.fetch(plan.volume_by_severity, ctx.source, now)
     width = severity.attrs["width"]
     drill_chart(
         charts.volume_chart(severity, "severity", flt.tz),
@@ -53,7 +37,10 @@ def volume_section(ctx: PageContext) -> None:
         static=ctx.report or ctx.role.masked,
     )
     breakdown = _breakdown(ctx.report)
-    frame = data.volume(source, flt, now, breakdown)
+    call = plan.volume_by_breakdown
+    if breakdown != plan.breakdown:  # changed just now: not prefetched
+        call = plans.volume_call(flt, breakdown)
+    frame = data.fetch(call, ctx.source, now)
     drill_chart(
         charts.volume_chart(frame, breakdown, flt.tz),
         f"volume.{breakdown}",
@@ -62,15 +49,10 @@ def volume_section(ctx: PageContext) -> None:
     )
 
 
-def _url_breakdown() -> str:
-    chosen = st.query_params.get("breakdown", "category")
-    return chosen if chosen in BREAKDOWNS and chosen != "severity" else "category"
-
-
 def _breakdown(report: bool) -> str:
     """The second volume chart's breakdown, kept in the URL (``breakdown=action``)."""
     choices = [b for b in BREAKDOWNS if b != "severity"]
-    chosen = _url_breakdown()
+    chosen = url_breakdown()
     if report:  # no controls in a report: the URL's choice, or the default
         return chosen
     key = "overview.breakdown"
@@ -88,34 +70,35 @@ def _breakdown(report: bool) -> str:
     return chosen
 
 
-def top_section(ctx: PageContext) -> None:
-    for column, (by, title) in zip(st.columns(len(TOP_LISTS)), TOP_LISTS, strict=True):
-        with column:
-            top = data.top_values(ctx.source, ctx.filter, ctx.now, by, _top_limit(by))
-            top = top.head(TOP_SIZE)
+def top_section(ctx: PageContext, plan: plans.OverviewPlan) -> None:
+    titles = dict(plans.OVERVIEW_TOP_LISTS)
+    columns = st.columns(2)
+    for index, (by, call) in enumerate(plan.top_lists):
+        with columns[index % 2]:
+            top = data.fetch(call, ctx.source, ctx.now).head(plans.TOP_SIZE)
             if by == "user" and ctx.role.masked:
                 top = top.assign(label=top["label"].map(mask_email))
             drill_chart(
-                charts.top_chart(top, title),
+                charts.top_chart(top, titles[by]),
                 f"top.{by}",
                 lambda p, by=by: drill.from_top_point(ctx.filter, by, p),
                 static=ctx.report or ctx.role.masked,
             )
 
 
-def heatmap_section(ctx: PageContext) -> None:
+def heatmap_section(ctx: PageContext, plan: plans.OverviewPlan) -> None:
     left, right = st.columns(2)
     with left:
         drill_chart(
             charts.severity_category_heatmap(
-                data.severity_by_category(ctx.source, ctx.filter, ctx.now)
+                data.fetch(plan.severity_by_category, ctx.source, ctx.now)
             ),
             "heatmap.severity_category",
             lambda p: drill.from_heatmap_point(ctx.filter, p),
             static=ctx.report or ctx.role.masked,
         )
     with right:
-        rhythm = data.activity_rhythm(ctx.source, ctx.filter, ctx.now)
+        rhythm = data.fetch(plan.rhythm, ctx.source, ctx.now)
         config = STATIC_CHART_CONFIG if ctx.report else CHART_CONFIG
         st.plotly_chart(
             charts.rhythm_heatmap(rhythm, ctx.filter.tz), config=config, width="stretch"

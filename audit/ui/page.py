@@ -10,15 +10,17 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from audit import plans
 from audit.access import Role
 from audit.browser import COMPLETE_MARKER_ID
 from audit.config import Settings
 from audit.db import Source
 from audit.filters import AuditFilter
+from audit.routing import Call
 from audit.timerange import describe_window
 from audit.ui import data
 from audit.ui.context import role_or_stop, settings_or_stop, source_or_stop
-from audit.ui.filterbar import facet_calls, filter_bar
+from audit.ui.filterbar import filter_bar
 from audit.ui.report import report_header
 from audit.ui.safe import md_escape
 from audit.ui.urlstate import NOW_PARAM, is_report, query_now, read_filter, write_filter
@@ -99,7 +101,7 @@ def _show_permalink(flt: AuditFilter) -> None:
         st.code(f"{base}?{urlencode(flt.to_params(), doseq=True)}", language=None, wrap_lines=True)
 
 
-Plan = Callable[[AuditFilter], list[data.Call]]
+Plan = Callable[[AuditFilter], list[Call]]
 
 
 def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) -> PageContext:
@@ -115,7 +117,7 @@ def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) 
     for notice in notices:
         st.warning(md_escape(notice), icon=":material/link_off:")
     now, now_pinned = query_now()
-    planned = [] if report else facet_calls(from_url)
+    planned = [] if report else list(plans.facet_calls(from_url).values())
     data.prefetch(source, now, planned + (plan(from_url) if plan else []))
     flt = from_url
     if not report:

@@ -1,0 +1,241 @@
+"""The one registry of dimensions: the columns events are filtered, counted, faceted and
+drilled by. URL parsing, where-clauses, exclusions, the filter in words, the facets of the
+filter bar and the explorer, drill-through, mirror routing and masking for viewers all
+read this table; adding a dimension is adding one entry to :data:`REGISTRY`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+
+from audit import dialect
+from audit.schema import audit_logs
+from audit.vocab import OUTCOMES, UNCATEGORIZED, UNSET_SEVERITY
+
+LIKE_ESCAPE = "\\"
+INT32_MAX = 2**31 - 1  # audit_logs.id, audit_logs.user_id and users.id are 32-bit in Enclava
+NO_VALUE = "(none)"
+
+
+class Match(Enum):
+    """How the values chosen for a dimension select rows."""
+
+    ANY_OF = "any_of"  # any of several exact values; the null label selects NULL
+    OUTCOME = "outcome"  # success / failure / unknown, from the boolean ``success``
+    ALL_TAGS = "all_tags"  # every chosen value is in the row's JSON list
+    PATTERN = "pattern"  # one value: exact, or a prefix when it ends in *, . or :
+    EXACT = "exact"  # one exact value
+
+
+class Mask(Enum):
+    """What a viewer (totals and charts only) may see of a dimension's values."""
+
+    NONE = "none"  # shown and filterable as they are
+    IP = "ip"  # an address: shown masked (203.0.113.x), never filterable
+    IDENTITY = "identity"  # names a person: shown masked, never filterable
+    TEXT = "text"  # free text that may hold identities: masked, never filterable
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str  # the key everywhere: exclusions (exclude=name:value), drill, charts, facets
+    param: str  # URL query parameter
+    field: str  # AuditFilter attribute: a tuple for several values, a str for one
+    title: str
+    column: str  # the audit_logs column read
+    match: Match = Match.ANY_OF
+    integer: bool = False  # values are 32-bit ids
+    null_label: str | None = None  # the value that stands for NULL, where NULL is selectable
+    excludable: bool = False
+    bar_facet: bool = False  # a multi-select with counts in the sidebar's filter bar
+    explorer_facet: bool = False  # an include/exclude facet with counts in the explorer
+    drillable: bool = False  # a chart mark of this dimension narrows the filter to it
+    breakdown: bool = False  # a choice for the overview's second volume chart
+    mirrored: bool = True  # the mirror holds the column, so it can answer filters on it
+    mask: Mask = Mask.NONE
+    hint: str = ""  # how a typed value matches, where it is not plain equality
+
+    @property
+    def multi(self) -> bool:
+        return self.match in (Match.ANY_OF, Match.OUTCOME, Match.ALL_TAGS)
+
+    @property
+    def empty(self) -> tuple[()] | str:
+        return () if self.multi else ""
+
+    @property
+    def sql_column(self) -> sa.Column:
+        return audit_logs.c[self.column]
+
+    def expression(self) -> sa.ColumnElement:
+        """The value rows are grouped by."""
+        if self.match is Match.OUTCOME:
+            success = self.sql_column
+            return sa.case(
+                (success.is_(True), "success"), (success.is_(False), "failure"), else_="unknown"
+            )
+        return self.sql_column
+
+    def label(self, value: Any) -> str:
+        """The words shown for a grouped value (NULL becomes the null label)."""
+        if value is None:
+            return self.null_label or NO_VALUE
+        return str(value)
+
+    def typed(self, text: str) -> int | str | None:
+        """A value from the URL or a chart as this dimension holds it; ``None`` if invalid."""
+        if self.integer:
+            return parse_id(text)
+        if self.match is Match.OUTCOME and text not in OUTCOMES:
+            return None
+        return text
+
+    def chosen(self, value: tuple[Any, ...] | str) -> list[str]:
+        """A filter field's value as a list of URL texts."""
+        if isinstance(value, tuple):
+            return [str(v) for v in value]
+        return [value] if value else []
+
+    def clause(self, values: Sequence[Any], dialect_name: str) -> sa.ColumnElement[bool]:
+        """Rows that match the chosen values (several are OR-ed, tags AND-ed)."""
+        column = self.sql_column
+        if self.match is Match.OUTCOME:
+            return sa.or_(*(_outcome_is(column, v) for v in values))
+        if self.match is Match.ALL_TAGS:
+            return sa.and_(*(dialect.json_list_contains(column, dialect_name, v) for v in values))
+        if self.match is Match.PATTERN:
+            return _pattern_clause(column, str(values[0]))
+        if self.match is Match.EXACT:
+            return column == values[0]
+        real = [v for v in values if v != self.null_label]
+        parts: list[sa.ColumnElement[bool]] = [column.in_(real)] if real else []
+        if self.null_label is not None and self.null_label in values:
+            parts.append(column.is_(None))
+        return sa.or_(*parts)
+
+    def excluded(self, value: Any) -> sa.ColumnElement[bool]:
+        """Rows whose value differs (NULL counts as different, unless NULL is excluded)."""
+        column = self.sql_column
+        if self.match is Match.OUTCOME:
+            return sa.not_(_outcome_is(column, value))
+        if self.null_label is not None and value == self.null_label:
+            return column.is_not(None)
+        return sa.or_(column.is_(None), column != value)
+
+
+def _outcome_is(success: sa.ColumnElement, outcome: str) -> sa.ColumnElement[bool]:
+    return {
+        "success": success.is_(True),
+        "failure": success.is_(False),
+        "unknown": success.is_(None),
+    }[outcome]
+
+
+def escape_like(text: str) -> str:
+    """User text for a LIKE pattern: its wildcards match literally."""
+    return (
+        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+
+
+def _pattern_clause(column: sa.ColumnElement, pattern: str) -> sa.ColumnElement[bool]:
+    """Exact value, or a prefix when it ends with ``*``, ``.`` or ``:``."""
+    if pattern.endswith("*"):
+        return column.like(escape_like(pattern.rstrip("*")) + "%", escape=LIKE_ESCAPE)
+    if pattern.endswith((".", ":")):
+        return column.like(escape_like(pattern) + "%", escape=LIKE_ESCAPE)
+    return column == pattern
+
+
+def parse_id(text: str | None) -> int | None:
+    """The one parser of ids from a URL or a form: ASCII digits within the 32-bit integer
+    columns' range, else ``None`` (so a hostile value is a notice, never a query)."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not text or len(text) > 10 or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= INT32_MAX else None
+
+
+REGISTRY: tuple[Dimension, ...] = (
+    Dimension(
+        "severity", "severity", "severities", "Severity", "severity",
+        null_label=UNSET_SEVERITY, excludable=True, bar_facet=True, explorer_facet=True,
+        drillable=True, breakdown=True,
+    ),
+    Dimension(
+        "category", "category", "categories", "Category", "category",
+        null_label=UNCATEGORIZED, excludable=True, bar_facet=True, explorer_facet=True,
+        drillable=True, breakdown=True,
+    ),
+    Dimension(
+        "action", "action", "actions", "Action", "action",
+        excludable=True, bar_facet=True, explorer_facet=True, drillable=True, breakdown=True,
+    ),
+    Dimension(
+        "resource_type", "resource_type", "resource_types", "Resource type", "resource_type",
+        excludable=True, bar_facet=True, explorer_facet=True, drillable=True, breakdown=True,
+    ),
+    Dimension(
+        "outcome", "outcome", "outcomes", "Outcome", "success", match=Match.OUTCOME,
+        excludable=True, bar_facet=True, explorer_facet=True, drillable=True, breakdown=True,
+    ),
+    Dimension(
+        "user", "user", "users", "User", "user_id", integer=True,
+        excludable=True, explorer_facet=True, drillable=True, mask=Mask.IDENTITY,
+    ),
+    Dimension(
+        "ip", "ip", "ip", "IP address", "ip_address", match=Match.PATTERN,
+        excludable=True, explorer_facet=True, drillable=True, mask=Mask.IP,
+        hint="exact, or a prefix ending in . or *",
+    ),
+    Dimension(
+        "agent", "agent", "agents", "User agent", "user_agent",
+        null_label=NO_VALUE, excludable=True, explorer_facet=True, drillable=True,
+    ),
+    Dimension("tag", "tag", "tags", "Tag", "tags", match=Match.ALL_TAGS, mirrored=False),
+    Dimension(
+        "resource_id", "resource_id", "resource_id", "Resource id", "resource_id",
+        match=Match.EXACT, mask=Mask.TEXT,
+    ),
+    Dimension(
+        "session_id", "session_id", "session_id", "Session", "session_id",
+        match=Match.EXACT, mirrored=False, mask=Mask.TEXT,
+    ),
+    Dimension(
+        "request_id", "request_id", "request_id", "Request", "request_id",
+        match=Match.EXACT, mirrored=False, mask=Mask.TEXT,
+    ),
+)  # fmt: skip
+
+DIMENSIONS: dict[str, Dimension] = {d.name: d for d in REGISTRY}
+BY_FIELD: dict[str, Dimension] = {d.field: d for d in REGISTRY}
+BAR_FACETS: tuple[Dimension, ...] = tuple(d for d in REGISTRY if d.bar_facet)
+EXPLORER_FACETS: tuple[Dimension, ...] = tuple(d for d in REGISTRY if d.explorer_facet)
+BREAKDOWNS: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.breakdown)
+# Dimensions events are counted by (top lists, facets, volume charts).
+COUNTED: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.bar_facet or d.explorer_facet)
+TYPED_FILTERS: tuple[Dimension, ...] = tuple(d for d in REGISTRY if not d.multi)
+EXCLUDABLE: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.excludable)
+
+
+def split_exclusion(item: str) -> tuple[str, str]:
+    """``action:login`` -> ``("action", "login")``."""
+    dimension, _, value = item.partition(":")
+    return dimension, value
+
+
+def exclusion(dimension: str, value: str) -> str:
+    return f"{dimension}:{value}"
+
+
+def excluded_values(excludes: Sequence[str], dimension: str) -> list[str]:
+    return [v for d, v in map(split_exclusion, excludes) if d == dimension]

@@ -1,0 +1,99 @@
+"""Each page's queries, written once: the page draws from these calls, the prefetch runs
+them at once before anything draws, and the benchmark times them. A plan names calls;
+:mod:`audit.routing` decides which engine answers each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audit import queries
+from audit.dimensions import BAR_FACETS
+from audit.filters import AuditFilter
+from audit.routing import Call
+
+FACET_OPTION_LIMIT = 200  # options (with counts) of a filter-bar facet
+TOP_SIZE = 10  # bars of a top list
+OVERVIEW_TOP_LISTS: tuple[tuple[str, str], ...] = (
+    ("action", "Top actions"),
+    ("resource_type", "Top resource types"),
+    ("user", "Top users"),
+    ("agent", "Top user agents"),
+)
+DEFAULT_BREAKDOWN = "category"
+_BAR_FACET_NAMES = frozenset(d.name for d in BAR_FACETS)
+
+
+def volume_call(flt: AuditFilter, by: str) -> Call:
+    """Events per time bucket and value of ``by``; severity, category and outcome come
+    from the overview's one grouped scan."""
+    if by in queries.COUNTED_TOGETHER:
+        return Call(queries.overview_counts, flt, derive=lambda counts: counts.volume(by))
+    return Call(queries.volume, flt, (by,))
+
+
+def top_values_call(flt: AuditFilter, by: str, limit: int, shared: bool = True) -> Call:
+    """The most frequent values of ``by``. Of severity, category and outcome, the one
+    grouped scan (``shared``: worth it when the page reads it anyway, under the same
+    filter), else a grouped query of its own."""
+    if shared and by in queries.COUNTED_TOGETHER:
+        return Call(queries.overview_counts, flt, derive=lambda counts: counts.top(by, limit))
+    return Call(queries.top_values, flt, (by, limit))
+
+
+def facet_calls(flt: AuditFilter) -> dict[str, Call]:
+    """The filter bar's option counts, by dimension name: each facet counts as if its own
+    filter were not set, so its other values stay on offer."""
+    calls = {}
+    for dimension in BAR_FACETS:
+        others = flt.with_values(**{dimension.field: ()})
+        shared = not getattr(flt, dimension.field)
+        calls[dimension.name] = top_values_call(others, dimension.name, FACET_OPTION_LIMIT, shared)
+    return calls
+
+
+def top_list_limit(by: str) -> int:
+    """A top list of a facet's dimension is the head of the facet's longer list: the same
+    query as the facet's when that facet is not set."""
+    return FACET_OPTION_LIMIT if by in _BAR_FACET_NAMES else TOP_SIZE
+
+
+@dataclass(frozen=True)
+class OverviewPlan:
+    breakdown: str  # the second volume chart's dimension
+    kpis: Call
+    volume_by_severity: Call
+    volume_by_breakdown: Call
+    severity_by_category: Call
+    rhythm: Call
+    top_lists: tuple[tuple[str, Call], ...]
+
+    def calls(self) -> list[Call]:
+        return [
+            self.kpis,
+            self.volume_by_severity,
+            self.volume_by_breakdown,
+            self.severity_by_category,
+            self.rhythm,
+            *(call for _, call in self.top_lists),
+        ]
+
+
+def overview_plan(flt: AuditFilter, breakdown: str = DEFAULT_BREAKDOWN) -> OverviewPlan:
+    return OverviewPlan(
+        breakdown=breakdown,
+        kpis=Call(queries.kpis, flt),
+        volume_by_severity=volume_call(flt, "severity"),
+        volume_by_breakdown=volume_call(flt, breakdown),
+        severity_by_category=Call(
+            queries.overview_counts, flt, derive=lambda counts: counts.severity_by_category()
+        ),
+        rhythm=Call(queries.activity_rhythm, flt),
+        top_lists=tuple(
+            (by, top_values_call(flt, by, top_list_limit(by))) for by, _ in OVERVIEW_TOP_LISTS
+        ),
+    )
+
+
+def distinct_calls(calls: list[Call]) -> list[Call]:
+    """Calls that run a query of their own (shared results counted once)."""
+    return list({(c.name, c.flt, c.args): c for c in calls}.values())
