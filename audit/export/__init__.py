@@ -730,7 +730,3 @@ def _run(engine: sa.Engine, flt: AuditFilter, args: argparse.Namespace, cap: int
     print(target)
     print(f"{rows} rows")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
