@@ -15,7 +15,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 
 from audit.config import ConfigError, load_settings
-from audit.db import check_database, create_readonly_engine, is_timeout_error
+from audit.db import FailureKind, check_database, create_readonly_engine, describe_failure
 from audit.export.filename import export_filename
 from audit.export.formats import FORMATS
 from audit.export.rows import ExportRefused
@@ -91,9 +91,10 @@ def _fail(message: str, code: int = EXIT_FAILED) -> int:
 
 
 def _database_failure(exc: sa.exc.SQLAlchemyError) -> int:
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    hint = " Allow it more time with --timeout SECONDS." if is_timeout_error(exc) else ""
-    return _fail(f"error: the export failed: {reason}{hint}")
+    failure = describe_failure(exc)
+    timed_out = failure.kind is FailureKind.TIMEOUT
+    hint = " Allow it more time with --timeout SECONDS." if timed_out else ""
+    return _fail(f"error: the export failed: {failure.reason}{hint}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from audit.db import Source
 from audit.dialect import POSTGRESQL
 from audit.export.formats import EXCEL_MAX_ROWS, require_format
-from audit.filters import AuditFilter, where_clause
+from audit.filters import AuditFilter
 from audit.queries import rows_in_order
 from audit.schema import audit_logs
 
@@ -99,11 +99,10 @@ def _count_up_to_bound(
     """The largest id now (0 for an empty table), and how many matching rows have an id
     up to it."""
     id_bound = conn.execute(sa.select(sa.func.max(audit_logs.c.id))).scalar_one() or 0
-    matching = where_clause(flt, now, source.dialect, source.has_users)
     statement = (
         sa.select(sa.func.count())
         .select_from(audit_logs)
-        .where(matching, audit_logs.c.id <= id_bound)
+        .where(source.where(flt, now), audit_logs.c.id <= id_bound)
     )
     return id_bound, int(conn.execute(statement).scalar_one())
 
