@@ -11,14 +11,13 @@ the rows counted, written chunk by chunk so memory stays flat however many rows 
 
 from audit.export.cells import COLUMNS
 from audit.export.filename import export_filename
-from audit.export.formats import FORMATS, ExportFormat
+from audit.export.formats import FORMATS
 from audit.export.rows import ExportRefused, check_export
 from audit.export.write import write_export
 
 __all__ = [
     "COLUMNS",
     "FORMATS",
-    "ExportFormat",
     "ExportRefused",
     "check_export",
     "export_filename",

@@ -41,9 +41,9 @@ def write_export(
     anything, when the result is over ``cap`` or does not fit the format. If it raises
     midway, what it wrote to ``out`` is incomplete: discard it."""
     require_format(fmt)
-    rows = matching_rows(source, flt, now, newest_first=newest_first, chunk_size=chunk_size)
-    with rows as matching:
-        total = matching.total
+    reading = matching_rows(source, flt, now, newest_first=newest_first, chunk_size=chunk_size)
+    with reading as rows:
+        total = rows.total
         check_export(total, fmt, cap)
         writer = open_writer(fmt, out, flt.tz, total)
 
@@ -51,7 +51,7 @@ def write_export(
             if progress:
                 progress(done, total)
 
-        done = _write_chunks(writer, matching.chunks(), ZoneInfo(flt.tz), transform, report)
+        done = _write_chunks(writer, rows.chunks(), ZoneInfo(flt.tz), transform, report)
         writer.finish()
     return done
 
