@@ -21,19 +21,18 @@ import pytest
 import sqlalchemy as sa
 from openpyxl.utils.escape import unescape
 
-from audit import export
 from audit.db import Source, check_database, create_readonly_engine
 from audit.export import (
     COLUMNS,
-    EXCEL_MAX_ROWS,
     FORMATS,
     ExportRefused,
     check_export,
     export_filename,
-    fit_excel_cell,
-    neutralize,
     write_export,
 )
+from audit.export import __main__ as cli
+from audit.export.cells import neutralize
+from audit.export.formats import EXCEL_MAX_ROWS, fit_excel_cell
 from audit.filters import AuditFilter
 from audit.queries import user_label
 from audit.schema import JSON_COLUMNS, audit_logs, metadata
@@ -484,7 +483,7 @@ def test_cli_writes_the_file_and_reports_it(
 ) -> None:
     out_dir = tmp_path / "exports"
     args = ["--db", demo.url, "--format", "jsonl", "--query", week_query(), "--out", f"{out_dir}/"]
-    assert export.main(args) == 0
+    assert cli.main(args) == 0
     path_line, count_line = capsys.readouterr().out.splitlines()
     path = Path(path_line)
     assert path.parent == out_dir
@@ -509,7 +508,7 @@ def test_cli_refusal_exits_non_zero_and_leaves_no_file(
     monkeypatch.setenv("AUDIT_EXPORT_ROW_CAP", "10")
     target = tmp_path / "week.csv"
     query = week_query() + "&outcome=maybe"
-    assert export.main(["--db", demo.url, "--query", query, "--out", str(target)]) == 1
+    assert cli.main(["--db", demo.url, "--query", query, "--out", str(target)]) == 1
     err = capsys.readouterr().err
     assert "notice: Ignored outcome='maybe'" in err
     assert "Export refused" in err and "export limit of 10 rows" in err
@@ -524,7 +523,7 @@ def test_cli_unreachable_database_exits_non_zero(
     url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["--db", url.format(tmp=tmp_path), "--query", "range=all", "--out", str(tmp_path)]
-    assert export.main(args) == 2
+    assert cli.main(args) == 2
     assert "cannot be reached" in capsys.readouterr().err
     assert not any(p.suffix in (".csv", ".part") for p in tmp_path.iterdir())
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.exportlog import read_log
+from audit.export.log import read_log
 from tests.conftest import DemoDatabase
 from tests.test_app import run_page
 
