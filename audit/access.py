@@ -7,12 +7,15 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+import pandas as pd
+
 from audit.config import read_secrets
+from audit.dimensions import DIMENSIONS, REGISTRY, Mask
 
 SNAPSHOT_ROLE_ENV = "AUDIT_SNAPSHOT_ROLE"
 
@@ -136,21 +139,52 @@ def mask_text(value: str | None) -> str | None:
     return _EMAIL.sub(r"@\1", _IPV4.sub(r"\1.x", value))
 
 
-USER_LABEL_FIELDS = ("email", "username", "user")
-IP_FIELDS = ("ip_address",)
-TEXT_FIELDS = ("description", "error_message", "user_agent")
+# Values a viewer may see, by kind (the dimension registry names each dimension's kind).
+_MASKERS: dict[Mask, Callable[[str], str | None]] = {
+    Mask.IP: mask_ip,
+    Mask.IDENTITY: mask_email,
+    Mask.TEXT: mask_text,
+}
+# Row columns (and the user labels joined to them) as a viewer may see them.
+ROW_MASKS: dict[str, Mask] = {
+    **{d.column: d.mask for d in REGISTRY if d.mask in (Mask.IP, Mask.TEXT)},
+    "email": Mask.IDENTITY,
+    "username": Mask.IDENTITY,
+    "full_name": Mask.IDENTITY,
+    "user": Mask.IDENTITY,
+    "description": Mask.TEXT,
+    "error_message": Mask.TEXT,
+    "user_agent": Mask.TEXT,
+}
+
+
+def mask_value(kind: Mask, value: Any) -> Any:
+    """One value as a viewer may see it; anything but text passes unchanged."""
+    if kind is Mask.NONE or not isinstance(value, str):
+        return value
+    return _MASKERS[kind](value)
+
+
+def mask_label(dimension: str, label: Any) -> Any:
+    """A dimension's value or label (a top list's bar, a facet option) for a viewer."""
+    return mask_value(DIMENSIONS[dimension].mask, label)
 
 
 def mask_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row as a viewer may see it (also used for exports and snapshots)."""
-    masked = dict(row)
-    for name in USER_LABEL_FIELDS:
-        if isinstance(masked.get(name), str):
-            masked[name] = mask_email(masked[name])
-    for name in IP_FIELDS:
-        if isinstance(masked.get(name), str):
-            masked[name] = mask_ip(masked[name])
-    for name in TEXT_FIELDS:
-        if isinstance(masked.get(name), str):
-            masked[name] = mask_text(masked[name])
+    return {name: mask_value(ROW_MASKS.get(name, Mask.NONE), v) for name, v in row.items()}
+
+
+def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column of a frame of rows that :data:`ROW_MASKS` names, masked."""
+    masked = frame.copy()
+    for name in masked.columns:
+        kind = ROW_MASKS.get(str(name), Mask.NONE)
+        if kind is not Mask.NONE:
+            masked[name] = [mask_value(kind, v) for v in masked[name]]
     return masked
+
+
+def viewer_may_filter(dimension: str) -> bool:
+    """Viewers filter only on dimensions whose values they may see unmasked."""
+    return DIMENSIONS[dimension].mask is Mask.NONE
