@@ -27,7 +27,6 @@ import argparse
 import bisect
 import json
 import random
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +39,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from audit.config import DEMO_DB_PATH, DEMO_DB_URL
+from audit.progress import ProgressBar
 from audit.schema import JSON_COLUMNS, audit_logs, metadata, users
 
 DEFAULT_ROWS = 50_000
@@ -2094,26 +2094,6 @@ def write_demo(
 # ----------------------------------------------------------------------------------------
 # Command line
 # ----------------------------------------------------------------------------------------
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr, redrawn at most ten times a second."""
-
-    def __init__(self, width: int = 30) -> None:
-        self.width, self.last = width, 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        frac = done / total if total else 1.0
-        filled = int(frac * self.width)
-        bar = "#" * filled + "." * (self.width - filled)
-        sys.stderr.write(f"\r[{bar}] {frac:6.1%} {done:,}/{total:,} rows")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 def _parse_end(text: str) -> datetime:
