@@ -512,8 +512,8 @@ def _table_rows(url: str) -> int | None:
 
 def _ensure_demo(url: str, rows: int, fresh: bool) -> None:
     """Write the demo rows unless the database already holds exactly them."""
-    from audit.demo import write_demo
     from audit.progress import ProgressBar
+    from audit.tools.demo import write_demo
 
     if not fresh and _table_rows(url) == rows:
         return

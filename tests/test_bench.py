@@ -13,7 +13,7 @@ import pytest
 
 from audit import bench, queries
 from audit.db import check_database, create_readonly_engine
-from audit.demo import write_demo
+from audit.tools.demo import write_demo
 from tests.conftest import DEMO_END
 
 ROOT = Path(__file__).resolve().parent.parent

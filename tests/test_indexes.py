@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from audit import indexes
 from audit.db import create_readonly_engine
-from audit.demo import write_demo
+from audit.tools.demo import write_demo
 from tests.conftest import DEMO_END, fresh_database
 
 NAMES = [spec.name for spec in indexes.RECOMMENDED]
