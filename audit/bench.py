@@ -15,7 +15,7 @@ in a fresh process so that times are cold and memory peaks are the operation's o
 - the peak memory of a dashboard process rendering every page (Streamlit's AppTest),
   against a 10,000-row database and the large one.
 
-Source-side measurements run without and then with the indexes of :mod:`audit.indexes`
+Source-side measurements run without and then with the indexes of :mod:`audit.tools.indexes`
 (on databases the benchmark built; a given ``--url`` is measured as found). "Cold" is the
 first run in a new process: no result cache, connections open, the database's and the OS's
 own caches as they are (flushing them needs a server restart). "Warm" is the median of the
@@ -745,7 +745,7 @@ def naive_measurements(run: Run) -> None:
 
 def index_phase(run: Run) -> None:
     """Measure without the recommended indexes, create them, measure again."""
-    from audit import indexes
+    from audit.tools import indexes
 
     if not run.target.own:
         present = len(indexes.RECOMMENDED) - len(_missing_indexes(run.target.url))
@@ -774,7 +774,7 @@ def index_phase(run: Run) -> None:
 
 
 def _missing_indexes(url: str) -> list[Any]:
-    from audit import indexes
+    from audit.tools import indexes
 
     engine = create_readonly_engine(url)
     try:
@@ -784,7 +784,7 @@ def _missing_indexes(url: str) -> list[Any]:
 
 
 def _drop_indexes(url: str) -> None:
-    from audit import indexes
+    from audit.tools import indexes
 
     _autocommit(url, *(f'DROP INDEX IF EXISTS "{spec.name}"' for spec in indexes.RECOMMENDED))
 
