@@ -18,7 +18,9 @@ from audit.tools.demo.service import ServiceTraffic
 
 
 class Background(HumanTraffic, ServiceTraffic, RareEvents):
-    """Ordinary traffic for one 24-hour chunk at a time, from one ``random.Random``."""
+    """Ordinary traffic for one 24-hour chunk at a time, from one ``random.Random``. The
+    event kinds come from the three traffic classes, which share the state of ``Day``; their
+    order in the weight tables below fixes the random sequence, so the data stays the same."""
 
     def __init__(self, rng: random.Random, folks: list[Person], plan: Plan) -> None:
         super().__init__(rng, folks, plan)
