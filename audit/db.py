@@ -205,7 +205,7 @@ def check_database(engine: sa.Engine) -> HealthReport:
                     Health.NO_TABLE,
                     f"The database {where} has no audit_logs table.",
                     "Point AUDIT_DB_URL at Enclava's database, or create demo data with "
-                    "`python -m audit.demo --url <URL>`.",
+                    "`python -m audit.tools.demo --url <URL>`.",
                 )
             present = {c["name"] for c in inspector.get_columns("audit_logs")}
             missing = [c for c in REQUIRED_AUDIT_COLUMNS if c not in present]

@@ -644,7 +644,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     from audit.config import load_settings
     from audit.db import check_database, create_readonly_engine
-    from audit.demo import ProgressBar
+    from audit.progress import ProgressBar
 
     args = _arguments(argv)
     settings = load_settings()

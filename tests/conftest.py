@@ -89,7 +89,7 @@ class DemoDatabase:
 def demo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoDatabase]:
-    from audit.demo import write_demo
+    from audit.tools.demo import write_demo
 
     with fresh_database(request.param, tmp_path_factory.mktemp("demo")) as url:
         write_demo(url, rows=DEMO_ROWS, days=DEMO_DAYS, seed=DEMO_SEED, end=DEMO_END)

@@ -1,4 +1,4 @@
-"""A small smoke run of ``python -m audit.bench`` (not a timing test: it checks that every
+"""A small smoke run of ``python -m audit.tools.bench`` (not a timing test: it checks that every
 measurement runs and is reported), and the pieces of its report."""
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from audit import bench, queries
+from audit import queries
 from audit.db import check_database, create_readonly_engine
-from audit.demo import write_demo
+from audit.tools.bench import parameters
+from audit.tools.bench.naive import naive_load, naive_overview
+from audit.tools.bench.report import replace_section, rerender
+from audit.tools.demo import write_demo
 from tests.conftest import DEMO_END
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +28,7 @@ def test_quick_run_measures_everything_and_writes_the_reports(tmp_path: Path) ->
     command = [
         sys.executable,
         "-m",
-        "audit.bench",
+        "audit.tools.bench",
         "--quick",
         "--workdir",
         str(tmp_path),
@@ -38,22 +41,22 @@ def test_quick_run_measures_everything_and_writes_the_reports(tmp_path: Path) ->
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
 
-    run = json.loads(results.read_text())[f"sqlite-{bench.QUICK_ROWS}-quick"]
+    run = json.loads(results.read_text())[f"sqlite-{parameters.QUICK_ROWS}-quick"]
     names = {(r["name"], r["engine"], r["indexes"]) for r in run["results"]}
     for engine in ("source", "mirror"):
         assert ("overview", engine, None if engine == "mirror" else False) in names
     assert ("overview, naive (read_sql + pandas)", "naive", None) in names
     assert ("overview", "source", True) in names  # the same again with the indexes
-    for name in bench.EXPLORER_FILTERS:
+    for name in parameters.EXPLORER_FILTERS:
         assert (f"explorer first page: {name}", "source", False) in names
     expected = {
         "free-text search, first page",
         "security page",
-        bench.MIRROR_SECURITY,
-        bench.CACHED_OVERVIEW,
+        parameters.MIRROR_SECURITY,
+        parameters.CACHED_OVERVIEW,
         "CSV export, every row",
         "mirror: first build",
-        f"mirror: sync of {bench.SYNC_ROWS:,} new rows (one step)",
+        f"mirror: sync of {parameters.SYNC_ROWS:,} new rows (one step)",
         "dashboard process, every page",
     }
     assert expected <= {name for name, _, _ in names}
@@ -62,22 +65,22 @@ def test_quick_run_measures_everything_and_writes_the_reports(tmp_path: Path) ->
         assert row["cold_s"] >= 0 and (row["peak_growth_mb"] is None or row["peak_growth_mb"] > -50)
     assert run["machine"]["cpus"] and run["machine"]["database"].startswith("SQLite")
     sync = next(r for r in run["results"] if r["name"].startswith("mirror: sync"))
-    assert sync["appended"] == bench.SYNC_ROWS and sync["caught_up"]
+    assert sync["appended"] == parameters.SYNC_ROWS and sync["caught_up"]
 
     report = out.read_text()
     assert report.startswith("# Performance\n\nHand-written text stays.")
     assert "| Measurement | Engine | Indexes | Cold (s) |" in report
     assert "| Target | Measured | Met |" in report
     assert "overview from the mirror, cold ≤ 1 s" in report
-    bench.rerender(out, results)  # the Markdown again from the JSON: the same section
+    rerender(out, results)  # the Markdown again from the JSON: the same section
     assert out.read_text() == report
 
 
 def test_a_rerun_replaces_only_its_own_section() -> None:
     text = "# P\n\nIntro.\n\n## Measured results\n"
-    text = bench.replace_section(text, "postgresql-1000000", "### PG 1M\nold\n")
-    text = bench.replace_section(text, "sqlite-1000000", "### SQLite 1M\n")
-    text = bench.replace_section(text, "postgresql-1000000", "### PG 1M\nnew\n")
+    text = replace_section(text, "postgresql-1000000", "### PG 1M\nold\n")
+    text = replace_section(text, "sqlite-1000000", "### SQLite 1M\n")
+    text = replace_section(text, "postgresql-1000000", "### PG 1M\nnew\n")
     assert text.count("### PG 1M") == 1 and "new" in text and "old" not in text
     assert "### SQLite 1M" in text and text.startswith("# P\n\nIntro.")
     assert text.index("### PG 1M") < text.index("### SQLite 1M")  # kept in order of first run
@@ -91,11 +94,11 @@ def small_sqlite(tmp_path: Path) -> str:
 
 
 def test_the_naive_way_computes_the_same_overview_numbers(small_sqlite: str) -> None:
-    frame, users = bench.naive_load(small_sqlite)
-    naive = bench.naive_overview(frame, users, "UTC")["kpis"]
+    frame, users = naive_load(small_sqlite)
+    naive = naive_overview(frame, users, "UTC")["kpis"]
     source = check_database(create_readonly_engine(small_sqlite)).source
     assert source is not None
-    kpis = queries.kpis(source, bench.WHOLE_RANGE, bench.BENCH_NOW).current
+    kpis = queries.kpis(source, parameters.WHOLE_RANGE, parameters.BENCH_NOW).current
     assert naive == {
         "events": kpis["Events"],
         "failed": kpis["Failed"],

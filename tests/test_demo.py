@@ -1,4 +1,4 @@
-"""Tests for the demo data generator and writer (``audit.demo``)."""
+"""Tests for the demo data generator and writer (``audit.tools.demo``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from audit import demo
 from audit.schema import audit_logs, users
+from audit.tools import demo
+from audit.tools.demo.__main__ import main
+from audit.tools.demo.clock import resolve_end
+from audit.tools.demo.rows import AUDIT_COLUMNS
 
 END = datetime(2026, 3, 18, 15, 0)  # a Wednesday afternoon, naive UTC
 ROWS = 5_000
@@ -99,11 +102,11 @@ def test_generate_exact_rows_sorted_ids(rows: int, days: int) -> None:
     times = [r["created_at"] for r in out]
     assert times == sorted(times)
     assert all(END - timedelta(days=days) <= t < END for t in times)
-    assert all(set(r) == set(demo.AUDIT_COLUMNS) for r in out)
+    assert all(set(r) == set(AUDIT_COLUMNS) for r in out)
 
 
 def test_default_end_is_this_hour() -> None:
-    end = demo.resolve_end(None)
+    end = resolve_end(None)
     assert end.tzinfo is None and end.minute == end.second == end.microsecond == 0
 
 
@@ -295,15 +298,13 @@ def test_planted_stories_visible_in_sql(db_url: str) -> None:
 
 def test_cli_writes_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    assert (
-        demo.main(["--url", url, "--rows", "1500", "--days", "14", "--end", END.isoformat()]) == 0
-    )
+    assert main(["--url", url, "--rows", "1500", "--days", "14", "--end", END.isoformat()]) == 0
     out = capsys.readouterr()
     assert "1,500" in out.out and "100.0%" in out.err
 
 
 def test_demo_file_is_created_atomically(tmp_path: Path) -> None:
-    from audit.demo import write_demo_file
+    from audit.tools.demo import write_demo_file
 
     target = tmp_path / "sub" / "demo.sqlite3"
     calls: list[tuple[int, int]] = []

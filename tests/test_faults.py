@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit.demo import write_demo
+from audit.tools.demo import write_demo
 from tests.conftest import DEMO_END
 from tests.test_app import page_text, run_page
 

@@ -1,4 +1,4 @@
-"""``python -m audit.indexes`` lists the missing recommended indexes without writing, and
+"""``python -m audit.tools.indexes`` lists the missing recommended indexes without writing, and
 ``--apply`` creates them (CONCURRENTLY on PostgreSQL), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from audit import indexes
 from audit.db import create_readonly_engine
-from audit.demo import write_demo
+from audit.tools import indexes
+from audit.tools.demo import write_demo
 from tests.conftest import DEMO_END, fresh_database
 
 NAMES = [spec.name for spec in indexes.RECOMMENDED]

@@ -21,12 +21,12 @@ import sqlalchemy as sa
 from audit import queries, security
 from audit.config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from audit.db import Source, check_database, create_readonly_engine
-from audit.demo import write_demo
 from audit.dimensions import COUNTED
 from audit.filters import AuditFilter
 from audit.mirror import Mirror, mirror_can_answer, row_fingerprint, wants_mirror
 from audit.schema import audit_logs, users
 from audit.timerange import BUCKET_WIDTHS
+from audit.tools.demo import write_demo
 from tests.conftest import DEMO_END, DEMO_NOW
 
 ROWS = 12_000

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 
 from audit import queries, security
 from audit.db import Source, check_database, create_readonly_engine
-from audit.demo import login_row, make_row, permission_row, stories, write_demo
 from audit.filters import AuditFilter
 from audit.schema import audit_logs, metadata, users
 from audit.security import Attempt, Attempts, Detections, Thresholds
+from audit.tools.demo import stories, write_demo
+from audit.tools.demo.rows import login_row, make_row, permission_row
 from audit.vocab import HIGH_SEVERITIES, is_security_event
 from tests.conftest import DEMO_DAYS, DEMO_END, DEMO_ROWS, DEMO_SEED, DemoDatabase
 from tests.groundtruth import expected_rows

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit.demo import stories
+from audit.tools.demo import stories
 from audit.ui.security import KEY, markdown_code
 from tests.conftest import DEMO_DAYS, DEMO_END, DEMO_ROWS, DEMO_SEED, DemoDatabase
 from tests.test_app import run_page

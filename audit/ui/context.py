@@ -53,7 +53,7 @@ def _health(url: str, timeout: float) -> HealthReport:
 
 def _create_demo_database() -> None:
     """Write the demo database on first start, atomically, showing progress."""
-    from audit.demo import DEFAULT_ROWS, write_demo_file
+    from audit.tools.demo import DEFAULT_ROWS, write_demo_file
 
     bar = st.progress(0.0, text="Creating the demo database (first start only)…")
 

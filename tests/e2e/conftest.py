@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from audit.browser import launch
-from audit.demo import write_demo
 from audit.server import running_server
+from audit.tools.demo import write_demo
 from tests.conftest import DEMO_DAYS, DEMO_END, DEMO_ROWS, DEMO_SEED, fresh_database
 
 

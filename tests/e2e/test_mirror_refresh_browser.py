@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
 from audit.browser import wait_until_drawn
-from audit.demo import write_demo
 from audit.schema import audit_logs
 from audit.server import running_server
+from audit.tools.demo import write_demo
 from tests.conftest import DEMO_DAYS, DEMO_END, DEMO_SEED, fresh_database
 
 ROWS = 5_000

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from audit.browser import EXCEPTION_SELECTOR, wait_until_drawn
-from audit.demo import write_demo
 from audit.server import free_port, running_server
+from audit.tools.demo import write_demo
 from tests.conftest import DEMO_END
 
 

@@ -1,6 +1,6 @@
 """Concurrent sessions against one dashboard: every session must see the right numbers.
 
-    python -m audit.loadtest --db postgresql+psycopg://... --sessions 10
+    python -m audit.tools.loadtest --db postgresql+psycopg://... --sessions 10
 
 Starts a dashboard over --db on a free local port, opens N headless Chromium sessions at
 once on the overview and the explorer, checks the events count each shows against SQL,
@@ -127,7 +127,7 @@ def _wait_healthy(base: str, process: subprocess.Popen) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m audit.loadtest", description=__doc__.split("\n")[0]
+        prog="python -m audit.tools.loadtest", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--db", required=True, help="database URL (read through the dashboard)")
     parser.add_argument("--sessions", type=int, default=10)

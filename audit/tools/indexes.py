@@ -1,7 +1,7 @@
 """Indexes that would help the dashboard on Enclava's ``audit_logs`` table.
 
 Enclava indexes only ``id`` and ``created_at``, and the dashboard never requires more: it
-runs on the table as it is. ``python -m audit.indexes`` lists the recommended indexes that
+runs on the table as it is. ``python -m audit.tools.indexes`` lists the recommended indexes that
 are missing, with the statement that creates each; ``--apply`` creates them, through a
 separate, writable connection (``CREATE INDEX CONCURRENTLY`` on PostgreSQL, so writers are
 not blocked). Listing uses the dashboard's read-only engine.
@@ -149,7 +149,7 @@ def apply(engine: sa.Engine, specs: Sequence[IndexSpec]) -> list[tuple[IndexSpec
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m audit.indexes",
+        prog="python -m audit.tools.indexes",
         description="List the indexes that would speed up the dashboard on Enclava's "
         "audit_logs table and are missing. Read-only unless --apply is given.",
     )

@@ -1,0 +1,102 @@
+"""The dashboard does not depend on the operational tools in ``audit/tools``: nothing in
+``audit/`` outside it, nor ``app.py`` or ``pages/``, imports ``audit.tools``, except the one
+start-up call that creates the embedded demo database. Checked on the source with ``ast``,
+so imports inside functions count too."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = "audit.tools"
+# The dashboard writes its embedded demo database on first start (_create_demo_database).
+ALLOWED = {("audit/ui/context.py", "audit.tools.demo")}
+
+
+def _package(path: Path, root: Path) -> str:
+    """The dotted name of the package ``path`` belongs to, relative imports' anchor."""
+    return ".".join(path.relative_to(root).parent.parts)
+
+
+def _absolute(node: ast.ImportFrom, path: Path, root: Path) -> str:
+    if node.level == 0:
+        return node.module or ""
+    base = _package(path, root).split(".")
+    base = base[: len(base) - node.level + 1]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def imported_modules(path: Path, root: Path = ROOT) -> Iterator[str]:
+    """Every module ``path`` imports, anywhere in the file, as an absolute dotted name
+    (``from a import b`` yields both ``a`` and ``a.b``: ``b`` may be a module)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(node, path, root)
+            yield module
+            yield from (f"{module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Call) and _is_dynamic_import(node):
+            yield node.args[0].value
+
+
+def _is_dynamic_import(call: ast.Call) -> bool:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return (
+        name in ("import_module", "__import__")
+        and bool(call.args)
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+    )
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def _allowed(path: str, module: str) -> bool:
+    return any(path == where and _within(module, what) for where, what in ALLOWED)
+
+
+def dashboard_files() -> list[Path]:
+    tools = ROOT / "audit" / "tools"
+    audit = [p for p in (ROOT / "audit").rglob("*.py") if not p.is_relative_to(tools)]
+    return sorted([*audit, ROOT / "app.py", *(ROOT / "pages").glob("*.py")])
+
+
+def test_the_dashboard_does_not_import_the_tools() -> None:
+    found = {
+        (path.relative_to(ROOT).as_posix(), module)
+        for path in dashboard_files()
+        for module in imported_modules(path)
+        if _within(module, TOOLS)
+    }
+    forbidden = sorted(item for item in found if not _allowed(*item))
+    assert not forbidden, f"the dashboard imports {TOOLS}: {forbidden}"
+
+
+def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:
+    scanned = dashboard_files()
+    assert ROOT / "app.py" in scanned and ROOT / "audit" / "ui" / "context.py" in scanned
+    assert not any(path.is_relative_to(ROOT / "audit" / "tools") for path in scanned)
+    package = tmp_path / "audit" / "ui"
+    package.mkdir(parents=True)
+    sample = package / "page.py"
+    sample.write_text(
+        "import os\n"
+        "def later():\n"
+        "    from audit.tools.demo import write_demo\n"
+        "    from ..tools import bench\n"
+        "    from . import widgets\n"
+        "    importlib.import_module('audit.tools.indexes')\n"
+    )
+    modules = set(imported_modules(sample, root=tmp_path))
+    assert {"os", "audit.tools.demo", "audit.tools.bench", "audit.ui.widgets"} <= modules
+    assert "audit.tools.indexes" in modules
+    assert _allowed("audit/ui/context.py", "audit.tools.demo.write_demo_file")
+    assert not _allowed("audit/mirror.py", "audit.tools.demo")
+    assert not _allowed("audit/ui/context.py", "audit.tools.bench")
