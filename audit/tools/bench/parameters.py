@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from audit.config import PROJECT_ROOT
+from audit.dimensions import BAR_FACETS
 from audit.filters import AuditFilter
+from audit.plans import FACET_OPTION_LIMIT, OVERVIEW_TOP_LISTS
 
 BENCH_END = datetime(2026, 11, 20, 12, 0)  # naive UTC: the demo data ends here
 BENCH_NOW = BENCH_END.replace(tzinfo=UTC)
@@ -42,6 +44,7 @@ OVERVIEW_AS_PAGE = "overview, queries run 3 at once (as the page does)"
 CHARTS_ONLY = "overview charts only (without the filter bar's 5 facet counts)"
 CACHED_OVERVIEW = "overview through the dashboard's cache (warm = cache hit)"
 SEARCH_FILTER = AuditFilter(range="all", text="sales-demo")
-FACETS = ("severity", "category", "action", "resource_type", "outcome")
-FACET_LIMIT = 200
-OVERVIEW_TOPS = ("action", "resource_type", "user")
+# The naive baseline computes what the page shows, from the page's own plan's names.
+FACETS = tuple(d.name for d in BAR_FACETS)
+FACET_LIMIT = FACET_OPTION_LIMIT
+OVERVIEW_TOPS = tuple(by for by, _ in OVERVIEW_TOP_LISTS)
