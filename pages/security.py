@@ -3,16 +3,17 @@ the privilege and API-key lifecycle, within the current filters and range."""
 
 import streamlit as st
 
-from audit.ui import security as sections
 from audit.ui.page import context
+from audit.ui.security import calls, sections
+from audit.ui.security.thresholds import extra_params, threshold_inputs
 
 ctx = context()
 
 st.title("Security")
 st.caption(ctx.window_text)
-thresholds = sections.threshold_inputs(ctx.settings, report=ctx.report)
-extra = sections.extra_params(ctx.settings, thresholds)
-found = sections.detections(ctx, ctx.filter, thresholds)
+thresholds = threshold_inputs(ctx.settings, report=ctx.report)
+extra = extra_params(ctx.settings, thresholds)
+found = calls.detections(ctx, ctx.filter, thresholds)
 sections.kpi_section(ctx, found)
 
 st.header("Failed logins")

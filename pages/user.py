@@ -4,9 +4,10 @@ It shows rows and the account's details: analysts only."""
 import streamlit as st
 
 from audit.security import parse_user_id
-from audit.ui import security as sections
 from audit.ui.context import rows_allowed
 from audit.ui.page import context
+from audit.ui.security.profiles import markdown_code, user_account, user_profile
+from audit.ui.security.thresholds import url_thresholds
 
 ctx = context()
 
@@ -21,7 +22,7 @@ if rows_allowed(ctx.role):
         )
     else:
         title = st.empty()
-        label = sections.user_account(ctx, user_id)
-        title.title(f"User profile: {sections.markdown_code(label)}")
+        label = user_account(ctx, user_id)
+        title.title(f"User profile: {markdown_code(label)}")
         st.caption(ctx.window_text)
-        sections.user_profile(ctx, sections.url_thresholds(ctx.settings), user_id)
+        user_profile(ctx, url_thresholds(ctx.settings), user_id)

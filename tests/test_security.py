@@ -17,7 +17,7 @@ from audit import queries, security
 from audit.db import Source, check_database, create_readonly_engine
 from audit.filters import AuditFilter
 from audit.schema import audit_logs, metadata, users
-from audit.security import Attempt, Attempts, Detections, Thresholds
+from audit.security import Attempt, Attempts, Detections, Thresholds, account_takeover
 from audit.tools.demo import stories, write_demo
 from audit.tools.demo.rows import login_row, make_row, permission_row
 from audit.vocab import HIGH_SEVERITIES, is_security_event
@@ -309,11 +309,11 @@ def test_every_planted_attack_is_found_by_its_rule(demo: DemoDatabase, story: di
     assert {f.ip for f in found[security.BRUTE_FORCE]} == {brute["ip"], spray["ip"]}
 
 
-@pytest.mark.parametrize("max_spans", [security.MAX_TAKEOVER_SPANS, 0])
+@pytest.mark.parametrize("max_spans", [account_takeover.MAX_TAKEOVER_SPANS, 0])
 def test_takeover_reads_only_successes_near_failures_and_finds_the_same(
     demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch, max_spans: int
 ) -> None:
-    monkeypatch.setattr(security, "MAX_TAKEOVER_SPANS", max_spans)  # 0: one span per user
+    monkeypatch.setattr(account_takeover, "MAX_TAKEOVER_SPANS", max_spans)  # 0: one span per user
     flt, th = AuditFilter(range="all"), Thresholds(takeover_failures=2, takeover_window_minutes=60)
     failures = security.failed_logins(demo.source, flt, demo.now)
     candidates = security.takeover_candidates(failures, th)

@@ -24,7 +24,8 @@ from audit.security import (
     detect,
     thresholds_from_params,
 )
-from audit.ui.security import KEY, masked_summary
+from audit.ui.security import KEY
+from audit.ui.security.masking import masked_summary
 from tests.conftest import DEMO_END, DemoDatabase
 from tests.test_app import APP, page_text
 from tests.test_roles import SECRETS, VIEWER

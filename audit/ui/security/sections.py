@@ -1,0 +1,121 @@
+"""Sections of the security page: key figures, failed logins, detections, high-severity
+security events and the privilege and API-key lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from audit import charts, drill, security
+from audit.security import Detections, Thresholds
+from audit.ui import data
+from audit.ui.page import PageContext
+from audit.ui.security import KEY, calls
+from audit.ui.security.findings_table import findings_table
+from audit.ui.security.tables import TOP_LIMIT, events_table, top_table
+from audit.ui.widgets import drill_chart
+
+
+def kpi_section(ctx: PageContext, found: Detections) -> None:
+    failures = security.login_failures_filter(ctx.filter)
+    summary = (
+        calls.call("failure_summary", ctx.source, failures, ctx.now)
+        if failures
+        else security.FailureSummary(0, 0, 0)
+    )
+    high = calls.call("count_high_security_events", ctx.source, ctx.filter, ctx.now)
+    every = found.all()
+    values = {
+        "Failed logins": summary.failures,
+        "Failing IPs": summary.ips,
+        "Users with failures": summary.users,
+        "High & critical security": high,
+        "Findings": len(every),
+        "High-risk findings": sum(f.risk == security.HIGH for f in every),
+    }
+    for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
+        column.metric(label, f"{value:,}")
+
+
+def failed_logins_section(ctx: PageContext, extra: Mapping[str, list[str]]) -> None:
+    failures = security.login_failures_filter(ctx.filter)
+    if failures is None:
+        st.info("The filters exclude failed logins.", icon=":material/filter_alt_off:")
+        return
+    frame = data.volume(ctx.source, failures, ctx.now, "outcome")
+    width = frame.attrs["width"]
+    figure = charts.volume_chart(frame, "outcome", failures.tz)
+    figure.update_layout(
+        title_text=f"Failed logins {charts.BUCKET_TITLES.get(width, '')}", showlegend=False
+    )
+    drill_chart(
+        figure,
+        "security.failed_logins",
+        lambda p: drill.from_volume_point(failures, "outcome", p, width, ctx.now),
+        static=ctx.report or ctx.role.masked,  # the Explorer shows rows: analysts only
+    )
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Top failing IPs**")
+        top = data.top_values(ctx.source, failures, ctx.now, "ip", TOP_LIMIT)
+        top_table(ctx, top, "ip", failures, ctx.filter, extra)
+    with right:
+        st.markdown("**Top failing users**")
+        top = data.top_values(ctx.source, failures, ctx.now, "user", TOP_LIMIT)
+        top_table(ctx, top, "user", failures, ctx.filter, extra)
+
+
+def detections_section(
+    ctx: PageContext, found: Detections, th: Thresholds, extra: Mapping[str, list[str]]
+) -> None:
+    for note in found.notes:
+        st.warning(note, icon=":material/warning:")
+    by_rule = found.by_rule()
+    titles = [f"{security.RULE_TITLES[rule]} ({len(by_rule[rule])})" for rule in by_rule]
+    if ctx.report:  # no tabs: every detection on the page, one after the other
+        for title, rule in zip(titles, by_rule, strict=True):
+            st.subheader(title)
+            _rule_findings(ctx, rule, found, th, extra)
+        return
+    for tab, rule in zip(st.tabs(titles), by_rule, strict=True):
+        with tab:
+            _rule_findings(ctx, rule, found, th, extra)
+
+
+def _rule_findings(
+    ctx: PageContext, rule: str, found: Detections, th: Thresholds, extra: Mapping[str, list[str]]
+) -> None:
+    st.caption(security.rule_description(rule, th))
+    findings = found.by_rule()[rule]
+    if findings:
+        key = KEY + "findings." + rule
+        findings_table(ctx, findings, ctx.filter, found.label_map(), extra, key)
+    else:
+        st.caption("No findings in this range.")
+
+
+def high_events_section(ctx: PageContext) -> None:
+    frame = calls.rows("high_security_events", ctx.source, ctx.filter, ctx.now)
+    if frame.empty:
+        st.caption("No high or critical security events in this range.")
+        return
+    columns = ("created_at", "severity", "user", "action", "ip_address", "description")
+    total = calls.call("count_high_security_events", ctx.source, ctx.filter, ctx.now)
+    # The count may come from a mirror a few minutes behind the rows.
+    events_table(ctx, frame, ctx.filter, columns, max(total, len(frame)))
+
+
+def lifecycle_section(ctx: PageContext, th: Thresholds) -> None:
+    frame = calls.rows("lifecycle", ctx.source, ctx.filter, ctx.now, th)
+    st.caption(
+        "Permission grants and revokes, role changes, and API keys created, changed and "
+        f"deleted, newest first (at most {security.LIST_LIMIT:,}). Off hours: outside "
+        f"{security.business_hours_text(th)} in {ctx.filter.tz}."
+    )
+    if frame.empty:
+        st.caption("None in this range.")
+        return
+    columns = ("created_at", "kind", "user", "action", "resource_type", "resource_id",
+               "off_hours", "description")  # fmt: skip
+    events_table(ctx, frame, ctx.filter, columns)

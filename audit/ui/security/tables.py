@@ -1,0 +1,164 @@
+"""Tables of rows and top lists, with links to event details, profiles and the Explorer;
+static in a report, masked and unlinked for viewers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from audit import drill, security
+from audit.access import mask_email, mask_ip
+from audit.filters import AuditFilter
+from audit.ui.page import PageContext
+from audit.ui.report import static_table
+from audit.ui.security.masking import masked_rows
+
+TIME_FORMAT = "YYYY-MM-DD HH:mm:ss"
+TIME_TEXT = "%Y-%m-%d %H:%M:%S"
+TOP_LIMIT = 10
+REPORT_EVENTS = 50  # rows of an events table in a report
+
+
+def link_column(label: str, text: str | None = None, **kwargs: Any) -> Any:
+    return st.column_config.LinkColumn(label, display_text=text, **kwargs)
+
+
+EVENT_CONFIG = {
+    "created_at": st.column_config.DatetimeColumn("Time", format=TIME_FORMAT),
+    "user": st.column_config.TextColumn("User"),
+    "action": st.column_config.TextColumn("Action"),
+    "kind": st.column_config.TextColumn("Kind"),
+    "resource_type": st.column_config.TextColumn("Resource type"),
+    "resource_id": st.column_config.TextColumn("Resource id"),
+    "severity": st.column_config.TextColumn("Severity"),
+    "outcome": st.column_config.TextColumn("Outcome"),
+    "ip_address": st.column_config.TextColumn("IP"),
+    "off_hours": st.column_config.CheckboxColumn("Off hours"),
+    "description": st.column_config.TextColumn("Description", width="large"),
+    "event": link_column("Detail", "Open", help="The event's detail page"),
+}
+
+
+def time_texts(values: Iterable[Any]) -> list[str]:
+    return ["" if v is None or pd.isna(v) else pd.Timestamp(v).strftime(TIME_TEXT) for v in values]
+
+
+def report_table(
+    frame: pd.DataFrame, titles: Mapping[str, str], limit: int, total: int | None = None
+) -> None:
+    """A report's table: at most ``limit`` rows, saying so when there are more."""
+    if frame.empty:
+        st.caption("None in this range.")
+        return
+    total = len(frame) if total is None else total
+    shown = frame.head(limit).rename(columns=dict(titles))
+    static_table(shown, total if total > len(shown) else None)
+
+
+def report_titles(config: Mapping[str, Any], columns: Sequence[str], tz: str) -> dict[str, str]:
+    """Column headings of a static table: the interactive table's labels, times with zone."""
+    titles = {name: str(config[name]["label"]) for name in columns}
+    for name in ("created_at", "first_seen", "last_seen"):
+        if name in titles:
+            titles[name] += f" ({tz})"
+    return titles
+
+
+def _report_events(frame: pd.DataFrame, columns: Sequence[str], tz: str, total: int | None) -> None:
+    shown = frame[list(columns)].copy()
+    shown["created_at"] = time_texts(shown["created_at"])
+    if "off_hours" in shown.columns:
+        shown["off_hours"] = ["yes" if flag else "" for flag in shown["off_hours"]]
+    report_table(shown, report_titles(EVENT_CONFIG, columns, tz), REPORT_EVENTS, total)
+
+
+def events_table(
+    ctx: PageContext,
+    frame: pd.DataFrame,
+    flt: AuditFilter,
+    columns: Sequence[str],
+    total: int | None = None,
+) -> None:
+    """Rows with a link to each event's detail page; masked and unlinked for viewers, a
+    static table (at most :data:`REPORT_EVENTS` rows of ``total``) in a report."""
+    if ctx.role.masked:
+        frame = masked_rows(frame)
+    if ctx.report:
+        _report_events(frame, columns, flt.tz, total)
+        return
+    if ctx.role.masked:  # only the shown columns: a hidden one still reaches the browser
+        st.dataframe(
+            frame[list(columns)], column_config=EVENT_CONFIG, hide_index=True, width="stretch"
+        )
+        return
+    linked = security.with_event_links(frame, flt)
+    st.dataframe(
+        linked,
+        column_config=EVENT_CONFIG,
+        column_order=(*columns, "event"),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _masked_top(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """A top list's labels as a viewer may see them; unknown values keep their label."""
+    labels = [
+        label
+        if value is None or pd.isna(value)
+        else (mask_ip(str(value)) if by == "ip" else mask_email(str(label)))
+        for value, label in zip(frame["value"], frame["label"], strict=True)
+    ]
+    return frame.assign(label=labels)
+
+
+def _plain_top(ctx: PageContext, frame: pd.DataFrame, by: str) -> None:
+    """A top list without links: static in a report, masked for viewers."""
+    if ctx.role.masked:
+        frame = _masked_top(frame, by)
+    shown = frame[["label", "count"]]
+    title = "IP" if by == "ip" else "User"
+    if ctx.report:
+        report_table(shown, {"label": title, "count": "Events"}, TOP_LIMIT)
+        return
+    config = {
+        "label": st.column_config.TextColumn(title),
+        "count": st.column_config.NumberColumn("Events", format="%d"),
+    }
+    st.dataframe(shown, column_config=config, hide_index=True, width="stretch")
+
+
+def top_table(
+    ctx: PageContext,
+    frame: pd.DataFrame,
+    by: str,
+    flt: AuditFilter,
+    base: AuditFilter,
+    extra: Mapping[str, list[str]],
+) -> None:
+    """A top list (value, label, count) of ``flt``'s events, with links to the Explorer
+    (``flt`` narrowed to the value) and to profiles (within ``base``, the page's filter)."""
+    if ctx.report or ctx.role.masked:
+        _plain_top(ctx, frame, by)
+        return
+    rows = []
+    for value, label, count in zip(frame["value"], frame["label"], frame["count"], strict=True):
+        known = value is not None and not pd.isna(value)
+        narrowed = drill.narrow(flt, by, value) if known else None
+        if by == "ip":
+            profile = security.ip_url(str(value), base, extra) if known else None
+        else:
+            profile = security.user_url(int(value), base, extra) if known else None
+        explorer = security.explorer_url(narrowed) if narrowed else None
+        rows.append((label, profile, int(count), explorer))
+    shown = pd.DataFrame(rows, columns=["label", "profile", "count", "explorer"])
+    config = {
+        "label": st.column_config.TextColumn("IP" if by == "ip" else "User"),
+        "profile": link_column("Profile", "Profile"),
+        "count": st.column_config.NumberColumn("Events", format="%d"),
+        "explorer": link_column("Explorer", "Open events"),
+    }
+    st.dataframe(shown, column_config=config, hide_index=True, width="stretch")
