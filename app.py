@@ -3,9 +3,10 @@
 import sqlalchemy as sa
 import streamlit as st
 
+from audit.ui import overview as overview_sections
 from audit.ui.context import show_query_failure
-from audit.ui.overview import planned_calls
 from audit.ui.page import mark_complete, setup
+from audit.ui.security import thresholds as security_sections
 
 st.set_page_config(page_title="Audit log analytics", page_icon=":material/policy:", layout="wide")
 
@@ -28,7 +29,8 @@ navigation = st.navigation(
     [overview, explorer, security, event, ip_profile, user_profile], position="hidden"
 )
 try:
-    plan = planned_calls if navigation is overview else None
+    plans = {overview: overview_sections.planned_calls, security: security_sections.planned_calls}
+    plan = plans.get(navigation)
     setup([overview, explorer, security], current=navigation, plan=plan)
     navigation.run()
 except sa.exc.DBAPIError as error:  # timeout or lost database: a message, not a traceback

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit import queries
+from audit import queries, security
 from audit.dimensions import BAR_FACETS
 from audit.filters import AuditFilter
 from audit.routing import Call
+from audit.security import Thresholds
 
 FACET_OPTION_LIMIT = 200  # options (with counts) of a filter-bar facet
 TOP_SIZE = 10  # bars of a top list
@@ -90,6 +91,46 @@ def overview_plan(flt: AuditFilter, breakdown: str = DEFAULT_BREAKDOWN) -> Overv
         rhythm=Call(queries.activity_rhythm, flt),
         top_lists=tuple(
             (by, top_values_call(flt, by, top_list_limit(by))) for by, _ in OVERVIEW_TOP_LISTS
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SecurityPlan:
+    detections: Call
+    high_count: Call
+    high_events: Call
+    lifecycle: Call
+    # Calls over failed logins; ``None`` when the filter excludes them.
+    failure_summary: Call | None
+    failed_volume: Call | None
+    top_failing: tuple[tuple[str, Call], ...]
+
+    def calls(self) -> list[Call]:
+        optional = [self.failure_summary, self.failed_volume]
+        return [
+            self.detections,
+            self.high_count,
+            self.high_events,
+            self.lifecycle,
+            *(call for call in optional if call is not None),
+            *(call for _, call in self.top_failing),
+        ]
+
+
+def security_plan(flt: AuditFilter, th: Thresholds) -> SecurityPlan:
+    failures = security.login_failures_filter(flt)
+    return SecurityPlan(
+        detections=Call(security.detect, flt, (th,)),
+        high_count=Call(security.count_high_security_events, flt),
+        high_events=Call(security.high_security_events, flt),
+        lifecycle=Call(security.lifecycle, flt, (th,)),
+        failure_summary=Call(security.failure_summary, failures) if failures else None,
+        failed_volume=volume_call(failures, "outcome") if failures else None,
+        top_failing=tuple(
+            (by, Call(queries.top_values, failures, (by, TOP_SIZE)))
+            for by in ("ip", "user")
+            if failures
         ),
     )
 

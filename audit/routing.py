@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from audit import queries
+from audit import queries, security
 from audit.config import Settings
 from audit.db import Source
 from audit.filters import AuditFilter
@@ -45,7 +45,9 @@ SOURCE_ONLY: frozenset[QueryFunction] = frozenset(
 )
 # Rows read from the source by the ids of the mirror's newest matching rows (plus any id
 # newer than the mirror holds); the function takes the mirror as ``ids_from``.
-ROWS_FOUND_IN_MIRROR: set[QueryFunction] = set()
+ROWS_FOUND_IN_MIRROR: frozenset[QueryFunction] = frozenset(
+    {security.high_security_events, security.lifecycle, security.latest_events}
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def run(call: Call, route: Route, now: datetime) -> Any:
 
 
 _SOURCE_ONLY_NAMES = frozenset(function_name(f) for f in SOURCE_ONLY)
+_ROWS_FOUND_IN_MIRROR_NAMES = frozenset(function_name(f) for f in ROWS_FOUND_IN_MIRROR)
 ESTIMATE_SECONDS = 300.0
 
 
@@ -147,7 +150,7 @@ class Router:
         if call.name in _SOURCE_ONLY_NAMES:
             return Route(source, source.key, "source")
         found = self.aggregate(source, call.flt)
-        if call.name in {function_name(f) for f in ROWS_FOUND_IN_MIRROR}:
+        if call.name in _ROWS_FOUND_IN_MIRROR_NAMES:
             ids_from = None if found.engine == "source" else found.target
             return Route(source, found.key, found.engine, {"ids_from": ids_from})
         return found

@@ -399,20 +399,22 @@ def test_pages_route_aggregates_by_the_setting(
 
     scene.mirror.close()
     _page_settings(monkeypatch, scene.mirror.path, **env)
-    assert data.aggregate_target(scene.source, AuditFilter())[0] is scene.source  # not built
+    router = data.router()
+    assert router.aggregate(scene.source, AuditFilter()).target is scene.source  # not built
     if uses_mirror:
         data.refresh(scene.source)  # one bounded step: 12,000 rows fit in it
         data.refresh(scene.source)
-    target, _ = data.aggregate_target(scene.source, AuditFilter())
-    assert target.dialect == ("duckdb" if uses_mirror else scene.source.dialect)
-    assert data.aggregate_target(scene.source, AuditFilter(text="login"))[0] is scene.source
+    route = router.aggregate(scene.source, AuditFilter())
+    assert route.target.dialect == ("duckdb" if uses_mirror else scene.source.dialect)
+    assert route.engine == ("mirror" if uses_mirror else "source")
+    assert router.aggregate(scene.source, AuditFilter(text="login")).target is scene.source
     flt = FILTERS["30 days in Kolkata"]
     expected = queries.kpis(scene.source, flt, DEMO_NOW)
     assert data.kpis(scene.source, flt, DEMO_NOW) == expected
 
 
 def test_freshness_text() -> None:
-    from audit.ui.data import freshness_text
+    from audit.routing import freshness_text
 
     as_of = datetime(2026, 11, 20, 12, 3, 55)
     assert freshness_text(as_of, datetime(2026, 11, 20, 23, 0, tzinfo=UTC)) == (

@@ -191,10 +191,3 @@ def rows_before(
 
 def clear() -> None:
     st.cache_data.clear()
-
-
-def aggregate_target(source: Source, flt: AuditFilter) -> tuple[Source, str]:
-    """Where an aggregate over ``flt`` runs and the key naming it (the security page's
-    cached calls; to be replaced by :func:`fetch` with typed calls)."""
-    route = router().aggregate(source, flt)
-    return route.target, route.key

@@ -6,6 +6,7 @@ import streamlit as st
 
 from audit import charts, drill, plans
 from audit.access import mask_email
+from audit.config import Settings
 from audit.dimensions import BREAKDOWNS, DIMENSIONS
 from audit.filters import AuditFilter
 from audit.routing import Call
@@ -20,7 +21,7 @@ def url_breakdown() -> str:
     return chosen if chosen in BREAKDOWNS and chosen != "severity" else plans.DEFAULT_BREAKDOWN
 
 
-def planned_calls(flt: AuditFilter) -> list[Call]:
+def planned_calls(flt: AuditFilter, _settings: Settings) -> list[Call]:
     """Every query of the page, for :func:`audit.ui.data.prefetch`."""
     return plans.overview_plan(flt, url_breakdown()).calls()
 

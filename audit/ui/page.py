@@ -101,7 +101,7 @@ def _show_permalink(flt: AuditFilter) -> None:
         st.code(f"{base}?{urlencode(flt.to_params(), doseq=True)}", language=None, wrap_lines=True)
 
 
-Plan = Callable[[AuditFilter], list[Call]]
+Plan = Callable[[AuditFilter, Settings], list[Call]]
 
 
 def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) -> PageContext:
@@ -118,7 +118,7 @@ def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) 
         st.warning(md_escape(notice), icon=":material/link_off:")
     now, now_pinned = query_now()
     planned = [] if report else list(plans.facet_calls(from_url).values())
-    data.prefetch(source, now, planned + (plan(from_url) if plan else []))
+    data.prefetch(source, now, planned + (plan(from_url, settings) if plan else []))
     flt = from_url
     if not report:
         flt = _actions(filter_bar(source, from_url, now), now)

@@ -9,7 +9,7 @@ from typing import Any
 from audit import plans
 from audit.db import Source
 from audit.filters import AuditFilter
-from audit.routing import Call, Route, run
+from audit.routing import ROWS_FOUND_IN_MIRROR, Call, Route, function_name, run
 from audit.tools.bench.parameters import BENCH_NOW, WHOLE_RANGE
 
 
@@ -42,19 +42,19 @@ def run_overview(source: Source, workers: int = 1, api: Any = None, facets: bool
 
 
 def run_security(aggregates: Source, rows: Source) -> dict[str, Any]:
-    """The security page's queries: aggregates from ``aggregates``, rows from ``rows``."""
-    from audit import queries, security
+    """The security page's queries (its own plan): aggregates from ``aggregates``, rows
+    from ``rows``, found through ``aggregates`` when that is the mirror, as the page does."""
+    from audit import security
 
-    now, flt, th = BENCH_NOW, WHOLE_RANGE, security.Thresholds()
-    found = security.detect(aggregates, flt, now, th)
-    failures = security.login_failures_filter(flt)
-    assert failures is not None
-    security.failure_summary(aggregates, failures, now)
-    security.count_high_security_events(aggregates, flt, now)
-    queries.volume(aggregates, failures, now, "outcome")
-    queries.top_values(aggregates, failures, now, "ip")
-    queries.top_values(aggregates, failures, now, "user")
-    ids_from = None if aggregates is rows else aggregates  # as the page does with a mirror
-    security.high_security_events(rows, flt, now, ids_from=ids_from)
-    security.lifecycle(rows, flt, now, th, ids_from=ids_from)
+    now, plan = BENCH_NOW, plans.security_plan(WHOLE_RANGE, security.Thresholds())
+    aggregate_route = Route(aggregates, aggregates.key, aggregates.dialect)
+    ids_from = None if aggregates is rows else aggregates
+    rows_route = Route(rows, rows.key, rows.dialect, {"ids_from": ids_from})
+    found = None
+    for call in plans.distinct_calls(plan.calls()):
+        rows_call = call.name in (function_name(f) for f in ROWS_FOUND_IN_MIRROR)
+        result = run(call, rows_route if rows_call else aggregate_route, now)
+        if call is plan.detections:
+            found = result
+    assert found is not None
     return {"findings": len(found.all())}

@@ -50,7 +50,7 @@ def _metrics(values: Mapping[str, str]) -> None:
 def _summary_metrics(
     ctx: PageContext, flt: AuditFilter, summary: EntitySummary, other: str
 ) -> None:
-    ever = calls.call("ever_seen", ctx.source, flt, ctx.now)
+    ever = calls.fetch(ctx, security.ever_seen, flt)
     ratio = summary.failure_ratio
     distinct = summary.users if other == "Distinct users" else summary.ips
     _metrics(
@@ -87,7 +87,7 @@ def _timeline(ctx: PageContext, flt: AuditFilter, key: str) -> None:
 
 def _user_agents(ctx: PageContext, flt: AuditFilter) -> None:
     st.markdown("**User agents**")
-    frame = calls.call("top_user_agents", ctx.source, flt, ctx.now, TOP_LIMIT)
+    frame = calls.fetch(ctx, security.top_user_agents, flt, TOP_LIMIT)
     if ctx.role.masked:
         frame = frame.assign(user_agent=masked_values(frame["user_agent"], mask_text))
     if ctx.report:
@@ -116,7 +116,7 @@ def _involved_findings(
 
 def _latest(ctx: PageContext, flt: AuditFilter, summary: EntitySummary) -> None:
     st.subheader("Latest events")
-    frame = calls.rows("latest_events", ctx.source, flt, ctx.now, LATEST_EVENTS)
+    frame = calls.fetch(ctx, security.latest_events, flt, LATEST_EVENTS)
     if not (ctx.report or ctx.role.masked):
         st.page_link(
             EXPLORER_PAGE,
@@ -132,7 +132,7 @@ def _latest(ctx: PageContext, flt: AuditFilter, summary: EntitySummary) -> None:
 def _profile(ctx: PageContext, flt: AuditFilter, th: Thresholds, focus: dict[str, Any]) -> None:
     """What both profiles show; ``focus`` is ``{"ip": ...}`` or ``{"user_id": ...}``."""
     extra = extra_params(ctx.settings, th)
-    summary: EntitySummary = calls.call("entity_summary", ctx.source, flt, ctx.now)
+    summary: EntitySummary = calls.fetch(ctx, security.entity_summary, flt)
     by_ip = "ip" in focus
     _summary_metrics(ctx, flt, summary, "Distinct users" if by_ip else "Distinct IPs")
     if summary.events == 0:

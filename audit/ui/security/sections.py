@@ -8,23 +8,23 @@ from collections.abc import Mapping
 import streamlit as st
 
 from audit import charts, drill, security
+from audit.plans import SecurityPlan
 from audit.security import Detections, Thresholds
 from audit.ui import data
 from audit.ui.page import PageContext
-from audit.ui.security import KEY, calls
+from audit.ui.security import KEY
 from audit.ui.security.findings_table import findings_table
-from audit.ui.security.tables import TOP_LIMIT, events_table, top_table
+from audit.ui.security.tables import events_table, top_table
 from audit.ui.widgets import drill_chart
 
 
-def kpi_section(ctx: PageContext, found: Detections) -> None:
-    failures = security.login_failures_filter(ctx.filter)
+def kpi_section(ctx: PageContext, plan: SecurityPlan, found: Detections) -> None:
     summary = (
-        calls.call("failure_summary", ctx.source, failures, ctx.now)
-        if failures
+        data.fetch(plan.failure_summary, ctx.source, ctx.now)
+        if plan.failure_summary
         else security.FailureSummary(0, 0, 0)
     )
-    high = calls.call("count_high_security_events", ctx.source, ctx.filter, ctx.now)
+    high = data.fetch(plan.high_count, ctx.source, ctx.now)
     every = found.all()
     values = {
         "Failed logins": summary.failures,
@@ -38,12 +38,14 @@ def kpi_section(ctx: PageContext, found: Detections) -> None:
         column.metric(label, f"{value:,}")
 
 
-def failed_logins_section(ctx: PageContext, extra: Mapping[str, list[str]]) -> None:
+def failed_logins_section(
+    ctx: PageContext, plan: SecurityPlan, extra: Mapping[str, list[str]]
+) -> None:
     failures = security.login_failures_filter(ctx.filter)
-    if failures is None:
+    if failures is None or plan.failed_volume is None:
         st.info("The filters exclude failed logins.", icon=":material/filter_alt_off:")
         return
-    frame = data.volume(ctx.source, failures, ctx.now, "outcome")
+    frame = data.fetch(plan.failed_volume, ctx.source, ctx.now)
     width = frame.attrs["width"]
     figure = charts.volume_chart(frame, "outcome", failures.tz)
     figure.update_layout(
@@ -55,15 +57,12 @@ def failed_logins_section(ctx: PageContext, extra: Mapping[str, list[str]]) -> N
         lambda p: drill.from_volume_point(failures, "outcome", p, width, ctx.now),
         static=ctx.report or ctx.role.masked,  # the Explorer shows rows: analysts only
     )
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Top failing IPs**")
-        top = data.top_values(ctx.source, failures, ctx.now, "ip", TOP_LIMIT)
-        top_table(ctx, top, "ip", failures, ctx.filter, extra)
-    with right:
-        st.markdown("**Top failing users**")
-        top = data.top_values(ctx.source, failures, ctx.now, "user", TOP_LIMIT)
-        top_table(ctx, top, "user", failures, ctx.filter, extra)
+    titles = {"ip": "**Top failing IPs**", "user": "**Top failing users**"}
+    for column, (by, call) in zip(st.columns(2), plan.top_failing, strict=True):
+        with column:
+            st.markdown(titles[by])
+            top = data.fetch(call, ctx.source, ctx.now)
+            top_table(ctx, top, by, failures, ctx.filter, extra)
 
 
 def detections_section(
@@ -95,19 +94,19 @@ def _rule_findings(
         st.caption("No findings in this range.")
 
 
-def high_events_section(ctx: PageContext) -> None:
-    frame = calls.rows("high_security_events", ctx.source, ctx.filter, ctx.now)
+def high_events_section(ctx: PageContext, plan: SecurityPlan) -> None:
+    frame = data.fetch(plan.high_events, ctx.source, ctx.now)
     if frame.empty:
         st.caption("No high or critical security events in this range.")
         return
     columns = ("created_at", "severity", "user", "action", "ip_address", "description")
-    total = calls.call("count_high_security_events", ctx.source, ctx.filter, ctx.now)
+    total = data.fetch(plan.high_count, ctx.source, ctx.now)
     # The count may come from a mirror a few minutes behind the rows.
     events_table(ctx, frame, ctx.filter, columns, max(total, len(frame)))
 
 
-def lifecycle_section(ctx: PageContext, th: Thresholds) -> None:
-    frame = calls.rows("lifecycle", ctx.source, ctx.filter, ctx.now, th)
+def lifecycle_section(ctx: PageContext, plan: SecurityPlan, th: Thresholds) -> None:
+    frame = data.fetch(plan.lifecycle, ctx.source, ctx.now)
     st.caption(
         "Permission grants and revokes, role changes, and API keys created, changed and "
         f"deleted, newest first (at most {security.LIST_LIMIT:,}). Off hours: outside "

@@ -7,8 +7,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from audit import security
+from audit import plans, security
 from audit.config import Settings
+from audit.filters import AuditFilter
+from audit.routing import Call
 from audit.security import Thresholds
 from audit.ui.security import KEY
 from audit.ui.urlstate import query_params_lists, sync_widget, widget_changed
@@ -68,3 +70,8 @@ def threshold_inputs(settings: Settings, report: bool = False) -> Thresholds:
             st.warning("Business hours must start before they end; using the defaults.")
     _write_thresholds(chosen, defaults)
     return chosen
+
+
+def planned_calls(flt: AuditFilter, settings: Settings) -> list[Call]:
+    """Every query of the security page under the URL's thresholds, for the prefetch."""
+    return plans.security_plan(flt, url_thresholds(settings)).calls()
