@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from audit import config
 from audit.config import DEMO_DB_URL, ConfigError, Settings, load_settings, read_secrets
 
 
@@ -52,3 +53,17 @@ def test_broken_secrets_file_is_reported(tmp_path: Path) -> None:
     broken.write_text("[audit\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         read_secrets(broken)
+
+
+def test_the_app_loads_its_settings_and_policy_in_one_place() -> None:
+    import ast
+
+    readers = ("load_settings", "load_policy", "read_secrets")
+    calls = sorted(
+        f"{path.name}: {node.func.id}"
+        for path in (config.PROJECT_ROOT / "audit" / "ui").glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        if node.func.id in readers
+    )
+    assert calls == ["context.py: load_policy", "context.py: load_settings"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +23,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from audit import queries
-from audit.config import ConfigError, Settings, load_settings
+from audit.config import ConfigError, Settings
 from audit.db import Source
 from audit.filters import AuditFilter
 from audit.mirror import (
@@ -33,6 +33,7 @@ from audit.mirror import (
     mirror_can_answer,
     wants_mirror,
 )
+from audit.ui.context import Configuration, configuration, load_configuration
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,17 @@ MIRRORED_CALLS: frozenset[str] = frozenset(
 BUILD_STEP_EVERY = timedelta(seconds=0.5)
 
 
-def _usable_settings() -> Settings:
+def _usable_settings(read: Callable[[], Configuration] = configuration) -> Settings:
+    """The app's settings, or the defaults while they are invalid."""
     try:
-        return load_settings()
+        return read().settings
     except ConfigError:  # reported on the page by settings_or_stop()
         return Settings()
 
 
 def _configured_ttl() -> int:
-    return _usable_settings().cache_ttl_seconds
+    # Read at import: uncached, so the cached settings are read when a page needs them.
+    return _usable_settings(load_configuration).cache_ttl_seconds
 
 
 CACHE_TTL_SECONDS = _configured_ttl()
@@ -107,11 +110,6 @@ def prefetch(source: Source, now: datetime, calls: Sequence[Call]) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _settings() -> Settings:
-    return _usable_settings()
-
-
-@st.cache_resource(show_spinner=False)
 def _open_mirror(path: str) -> Mirror:
     return Mirror(Path(path))
 
@@ -124,7 +122,7 @@ def _estimated_rows(_source: Source, source_key_: str) -> int:
 def active_mirror(source: Source) -> Mirror | None:
     """The mirror when the settings want one for this source, else ``None``. A mirror that
     cannot be opened (say, another process holds the file) also gives ``None``."""
-    settings = _settings()
+    settings = _usable_settings()
     if settings.aggregate_engine == "source":
         return None
     rows = _estimated_rows(source, source.key) if settings.aggregate_engine == "auto" else 0
