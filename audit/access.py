@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit.config import read_secrets
+from audit.config import environment_with_secrets, read_secrets
 from audit.dimensions import DIMENSIONS, REGISTRY, Mask
 
 SNAPSHOT_ROLE_ENV = "AUDIT_SNAPSHOT_ROLE"
@@ -55,8 +55,10 @@ def _set(value: Any) -> frozenset[str]:
 def load_policy(
     env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
 ) -> AccessPolicy:
-    env = os.environ if env is None else env
+    """The policy from ``secrets`` (default: the files Streamlit reads, see
+    :func:`audit.config.read_secrets`; the app passes ``st.secrets``)."""
     secrets = read_secrets() if secrets is None else secrets
+    env = environment_with_secrets(os.environ if env is None else env, secrets)
     section = (secrets.get("audit", {}) or {}).get("access", {}) or {}
 
     def pick(name: str, default: Any = None) -> Any:
@@ -64,7 +66,8 @@ def load_policy(
 
     snapshot = env.get(SNAPSHOT_ROLE_ENV, "").strip().lower()
     return AccessPolicy(
-        enabled=bool(secrets.get("auth")),
+        # As Streamlit: an [auth] table, even an empty one, means sign-in is configured.
+        enabled="auth" in secrets,
         analysts=_set(pick("analysts")),
         viewers=_set(pick("viewers")),
         role_claim=str(pick("role_claim", "") or ""),

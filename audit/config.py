@@ -1,11 +1,16 @@
-"""Settings, read once: environment variables first, then ``.streamlit/secrets.toml``,
-then documented defaults. An invalid value raises :class:`ConfigError` naming the setting."""
+"""Settings, read once: environment variables first, then the secrets, then documented
+defaults. An invalid value raises :class:`ConfigError` naming the setting.
+
+The secrets are read from the files Streamlit reads, in its order, merged its way
+(:func:`read_secrets`), so the command-line tools see what the dashboard sees. Inside the
+app the same secrets come from ``st.secrets`` instead (:mod:`audit.ui.context`). This
+module does not import Streamlit."""
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -17,8 +22,14 @@ DEMO_DB_URL = f"sqlite:///{DEMO_DB_PATH}"
 # Holds a copy of audit data (personal data): created owner-only, in a folder of its own.
 DEFAULT_MIRROR_PATH = PROJECT_ROOT / "data" / "mirror" / "audit_logs.duckdb"
 AGGREGATE_ENGINES: tuple[str, ...] = ("source", "mirror", "auto")
-SECRETS_FILE_ENV = "AUDIT_SECRETS_FILE"
 ENV_PREFIX = "AUDIT_"
+STREAMLIT_FOLDER = ".streamlit"
+# The dashboard runs as `streamlit run app.py`: Streamlit also reads the .streamlit folder
+# beside the script it runs.
+MAIN_SCRIPT = PROJECT_ROOT / "app.py"
+# Streamlit's `secrets.files` option as an environment variable (paths separated by
+# whitespace); `streamlit run` reads it, and so do the command-line tools.
+SECRETS_FILES_ENV = "STREAMLIT_SECRETS_FILES"
 
 
 class ConfigError(ValueError):
@@ -125,16 +136,118 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def read_secrets(path: Path | None = None) -> dict[str, Any]:
-    """The secrets file as a dict; missing file means no secrets."""
-    if path is None:
-        path = Path(os.environ.get(SECRETS_FILE_ENV, PROJECT_ROOT / ".streamlit" / "secrets.toml"))
-    if not path.is_file():
-        return {}
+def streamlit_folders(home: Path | None = None, cwd: Path | None = None) -> list[Path]:
+    """The ``.streamlit`` folders Streamlit reads, in its order: the user's, the working
+    directory's, then the one beside app.py when that is another folder."""
+    home = Path.home() if home is None else home
+    cwd = Path.cwd() if cwd is None else cwd
+    folders = [home / STREAMLIT_FOLDER, cwd / STREAMLIT_FOLDER]
+    beside_app = MAIN_SCRIPT.parent / STREAMLIT_FOLDER
+    if beside_app not in folders:
+        folders.append(beside_app)
+    return folders
+
+
+def _configured_secrets_files(folders: Sequence[Path]) -> list[str] | None:
+    """``[secrets] files`` as the config.toml files in ``folders`` set it: a later file
+    replaces the list of an earlier one. ``None`` when none sets it."""
+    configured: list[str] | None = None
+    for config_file in (folder / "config.toml" for folder in folders):
+        if not config_file.is_file():
+            continue
+        try:
+            options = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError:
+            continue  # Streamlit logs the error and ignores the whole file
+        section = options.get("secrets")
+        if not isinstance(section, dict) or "files" not in section:
+            continue
+        files = section["files"]
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise ConfigError(f"[secrets] files in {config_file} must be a list of paths")
+        configured = files
+    return configured
+
+
+def secrets_files(
+    env: Mapping[str, str] | None = None, home: Path | None = None, cwd: Path | None = None
+) -> list[Path]:
+    """Where Streamlit looks for secrets, in the order it reads them: its ``secrets.files``
+    option (environment variable, else the last config.toml setting it), else
+    ``secrets.toml`` in each of :func:`streamlit_folders`. A ``--secrets.files`` flag given
+    to ``streamlit run`` is not seen here."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    folders = streamlit_folders(home, cwd)
+    named = env.get(SECRETS_FILES_ENV, "").split() or _configured_secrets_files(folders)
+    if named is None:
+        return [folder / "secrets.toml" for folder in folders]
+    # As Streamlit: relative to the working directory, and "~" is not expanded.
+    return [cwd / entry for entry in named]
+
+
+def _read_toml_secrets(path: Path) -> tuple[dict[str, Any], bool]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, False
+    try:
+        return tomllib.loads(text), True
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def _read_secrets_folder(folder: Path) -> tuple[dict[str, Any], bool]:
+    """Kubernetes-style secrets: a sub-folder per secret holding a file per value; a
+    sub-folder with a single file is that file's text."""
+    secrets: dict[str, Any] = {}
+    found = False
+    for secret in folder.iterdir():
+        if not secret.is_dir():
+            raise ConfigError(f"{secret}: a secrets folder may hold only folders, one per secret")
+        values = {
+            item.name: item.read_text(encoding="utf-8").strip()
+            for item in secret.iterdir()
+            if not item.is_dir()
+        }
+        found = found or bool(values)
+        secrets[secret.name] = next(iter(values.values())) if len(values) == 1 else values
+    return secrets, found
+
+
+def _read_secrets_path(path: Path) -> tuple[dict[str, Any], bool]:
+    """One entry of ``secrets.files``: its secrets, and whether it held any file."""
+    try:
+        if str(path).endswith(".toml"):
+            return _read_toml_secrets(path)
+        if path.is_dir():
+            return _read_secrets_folder(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} cannot be read: {exc}") from exc
+    raise ConfigError(f"Secrets path {path} is neither a .toml file nor a folder")
+
+
+def read_secrets(files: Sequence[Path] | None = None) -> dict[str, Any]:
+    """The secrets as Streamlit merges them: ``files`` (default :func:`secrets_files`) read
+    in order, missing ``.toml`` files skipped, each file's top-level keys replacing those
+    of earlier files whole (a later ``[audit]`` table replaces an earlier one, including
+    its ``[audit.access]``; tables are not merged key by key)."""
+    merged: dict[str, Any] = {}
+    found_any = False
+    for path in secrets_files() if files is None else files:
+        secrets, found = _read_secrets_path(path)
+        merged.update(secrets)
+        found_any = found_any or found
+    return merged if found_any else {}
+
+
+def environment_with_secrets(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, str]:
+    """The environment the app runs with: Streamlit copies each top-level string or number
+    secret into ``os.environ``, over a variable of the same name."""
+    promoted = {
+        key: str(value) for key, value in secrets.items() if type(value) in (str, int, float)
+    }
+    return {**env, **promoted}
 
 
 def _raw_values(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, tuple[Any, str]]:
@@ -162,8 +275,8 @@ def _raw_values(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str,
 def load_settings(
     env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
 ) -> Settings:
-    env = os.environ if env is None else env
     secrets = read_secrets() if secrets is None else secrets
+    env = environment_with_secrets(os.environ if env is None else env, secrets)
     values: dict[str, Any] = {}
     for name, (raw, source) in _raw_values(env, secrets).items():
         parse = _PARSERS.get(name, _positive_int)

@@ -63,6 +63,19 @@ def test_policy_from_secrets_and_environment() -> None:
     assert role_for(snap, {}) is Role.VIEWER
 
 
+def test_an_empty_auth_table_still_means_sign_in() -> None:
+    # Streamlit treats any [auth] table as sign-in configured: never serve rows to anyone.
+    policy = load_policy(env={}, secrets={"auth": {}})
+    assert policy.enabled and role_for(policy, {}) is Role.NONE
+
+
+def test_top_level_secrets_are_environment_variables_as_in_the_app() -> None:
+    # Streamlit copies top-level string secrets into os.environ, over existing variables.
+    secrets = {"auth": {"client_id": "x"}, "AUDIT_ANALYSTS": "ann@corp.example"}
+    policy = load_policy(env={"AUDIT_ANALYSTS": "eve@corp.example"}, secrets=secrets)
+    assert policy.analysts == {"ann@corp.example"}
+
+
 def test_masking() -> None:
     assert mask_ip("203.0.113.9") == "203.0.113.x"
     assert mask_ip("2001:db8::1") == "2001:0db8:0000:x"

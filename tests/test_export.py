@@ -468,7 +468,7 @@ def test_export_filename(flt: AuditFilter, fmt: str, expected: str) -> None:
 
 @pytest.fixture
 def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("AUDIT_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(tmp_path / "no-secrets.toml"))
     for name in ("AUDIT_DB_URL", "AUDIT_EXPORT_ROW_CAP", "AUDIT_DEFAULT_TIMEZONE"):
         monkeypatch.delenv(name, raising=False)
 

@@ -1,8 +1,10 @@
 """Access control through AppTest's simulated users: viewers see masked totals, analysts
-everything, unknown users nothing."""
+everything, unknown users nothing. The secrets are where Streamlit reads them (the app's
+policy comes from ``st.secrets``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,11 +37,35 @@ STRANGER = {"is_logged_in": True, "email": "eve@elsewhere.example", "name": "Eve
 SIGNED_OUT = {"is_logged_in": False}
 
 
+Place = Callable[[str, str], None]
+
+
 @pytest.fixture
-def signed_in_app(demo: DemoDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(SECRETS)
-    monkeypatch.setenv("AUDIT_SECRETS_FILE", str(secrets))
+def place_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Place]:
+    """``place(where, text)`` writes a secrets.toml where Streamlit looks: ``home``
+    (~/.streamlit) or ``cwd`` (the working directory's .streamlit)."""
+    from streamlit.runtime.secrets import Secrets, secrets_singleton
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(Secrets, "_maybe_install_file_watchers", lambda self: None)
+    secrets_singleton._reset()  # Streamlit reads them once per process: read this test's
+
+    def place(where: str, text: str) -> None:
+        folder = home if where == "home" else tmp_path / where
+        (folder / ".streamlit").mkdir(parents=True, exist_ok=True)
+        (folder / ".streamlit" / "secrets.toml").write_text(text)
+        if where == "cwd":
+            monkeypatch.chdir(folder)
+
+    yield place
+    secrets_singleton._reset()
+
+
+@pytest.fixture
+def signed_in_app(demo: DemoDatabase, place_secrets: Place, monkeypatch: pytest.MonkeyPatch):
+    place_secrets("home", SECRETS)
     monkeypatch.setenv("AUDIT_DB_URL", demo.url)
 
     def run(user: dict, page: str = "pages/overview.py", **params: str) -> AppTest:
@@ -96,3 +122,32 @@ def test_unknown_and_signed_out_users_get_nothing(signed_in_app) -> None:
         assert not at.exception
         assert expected in page_text(at) + " ".join(b.label for b in at.button)
         assert not at.metric and not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("where", ["home", "cwd"])
+def test_sign_in_configured_in_any_streamlit_secrets_file_guards_the_rows(
+    demo: DemoDatabase, place_secrets: Place, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    place_secrets(where, SECRETS)
+    monkeypatch.setenv("AUDIT_DB_URL", demo.url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.user = STRANGER
+    for key, value in WINDOW.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert "no role" in page_text(at)
+    assert not at.metric and not at.get("plotly_chart")
+
+
+def test_unreadable_secrets_stop_the_app(
+    demo: DemoDatabase, place_secrets: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Streamlit cannot tell whether sign-in is configured: serve nothing.
+    place_secrets("home", "[auth\nclient_id = 'dashboard'\n")
+    monkeypatch.setenv("AUDIT_DB_URL", demo.url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "configuration is invalid" in page_text(at)
+    assert not at.metric and not at.get("plotly_chart")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,13 +47,10 @@ def open_page(demo: DemoDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("AUDIT_DB_URL", demo.url)
 
     def run(page: str, user: dict | None = None, **params: str) -> AppTest:
-        if user is not None:
-            secrets = tmp_path / "secrets.toml"
-            secrets.write_text(SECRETS)
-            monkeypatch.setenv("AUDIT_SECRETS_FILE", str(secrets))
         at = AppTest.from_file(APP, default_timeout=60)
         if user is not None:
             at.user = user
+            at.secrets = tomllib.loads(SECRETS)  # sign-in configured, as st.secrets gives it
         for key, value in (WEEK | params).items():
             at.query_params[key] = value
         at.run()

@@ -3,8 +3,12 @@ on first start, and a clear page instead of a traceback when any of it is wrong.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from audit.access import AccessPolicy, Role, load_policy, role_for
 from audit.browser import PROBLEM_MARKER_ID
@@ -24,20 +28,58 @@ HEALTH_RECHECK_SECONDS = 10
 RECOVERY_POLL_SECONDS = 5
 
 
-@st.cache_resource(show_spinner=False)
-def _settings() -> Settings:
-    return load_settings()
+# Streamlit's error when none of its secrets files exists (unlike one it cannot read).
+NO_SECRETS_ERROR_ID = "no-secrets-found"
 
 
-def settings_or_stop() -> Settings:
+@dataclass(frozen=True)
+class Configuration:
+    settings: Settings
+    policy: AccessPolicy
+
+
+def _streamlit_secrets() -> dict[str, Any]:
+    """The secrets Streamlit read (``st.secrets``); none when it found no secrets file."""
     try:
-        return _settings()
+        return st.secrets.to_dict()
+    except StreamlitSecretNotFoundError as exc:
+        if exc.error_id == NO_SECRETS_ERROR_ID:
+            return {}
+        raise ConfigError(f"The secrets cannot be read: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"The secrets cannot be read: {exc}") from exc
+
+
+def load_configuration() -> Configuration:
+    """The app's settings and access policy: the one place the app loads them, from the
+    secrets Streamlit itself read, so sign-in and the policy cannot disagree."""
+    secrets = _streamlit_secrets()
+    return Configuration(load_settings(secrets=secrets), load_policy(secrets=secrets))
+
+
+@st.cache_resource(show_spinner=False)
+def configuration() -> Configuration:
+    """:func:`load_configuration`, once per process."""
+    return load_configuration()
+
+
+def _configuration_or_stop() -> Configuration:
+    try:
+        return configuration()
     except ConfigError as exc:
         st.html(f'<span id="{PROBLEM_MARKER_ID}"></span>')
         st.error("The dashboard's configuration is invalid.", icon=":material/settings:")
         st.text(str(exc))
-        st.caption("Fix the value in the environment or in .streamlit/secrets.toml, then reload.")
+        st.caption("Fix the value in the environment or in the secrets, then reload.")
         st.stop()
+
+
+def _settings() -> Settings:
+    return configuration().settings
+
+
+def settings_or_stop() -> Settings:
+    return _configuration_or_stop().settings
 
 
 @st.cache_resource(show_spinner=False)
@@ -136,11 +178,6 @@ def source_or_stop() -> Source:
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-@st.cache_resource(show_spinner=False)
-def _policy() -> AccessPolicy:
-    return load_policy()
-
-
 def _user() -> dict:
     try:
         return st.user.to_dict()
@@ -169,7 +206,7 @@ def role_or_stop() -> Role:
     """The signed-in user's role; a sign-in page (then stop) when there is none. Without
     sign-in configured everyone is an analyst, and a dashboard reachable beyond this
     machine says so on every page."""
-    policy = _policy()
+    policy = _configuration_or_stop().policy
     if not policy.enabled:
         address = str(st.get_option("server.address") or "")
         if address not in LOCAL_ADDRESSES:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,25 +18,28 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from audit import plans, queries
-from audit.config import ConfigError, Settings, load_settings
+from audit.config import ConfigError, Settings
 from audit.db import Source
 from audit.filters import AuditFilter
 from audit.routing import Call, Router, freshness_text
+from audit.ui.context import Configuration, configuration, load_configuration
 
 log = logging.getLogger(__name__)
 
 BUILD_STEP_EVERY = timedelta(seconds=0.5)
 
 
-def _usable_settings() -> Settings:
+def _usable_settings(read: Callable[[], Configuration] = configuration) -> Settings:
+    """The app's settings, or the defaults while they are invalid."""
     try:
-        return load_settings()
+        return read().settings
     except ConfigError:  # reported on the page by settings_or_stop()
         return Settings()
 
 
 def _configured_ttl() -> int:
-    return _usable_settings().cache_ttl_seconds
+    # Read at import: uncached, so the cached settings are read when a page needs them.
+    return _usable_settings(load_configuration).cache_ttl_seconds
 
 
 CACHE_TTL_SECONDS = _configured_ttl()
@@ -97,14 +100,9 @@ def prefetch(source: Source, now: datetime, calls: Sequence[Call]) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _settings() -> Settings:
-    return _usable_settings()
-
-
-@st.cache_resource(show_spinner=False)
 def router() -> Router:
     """The process's one router (it holds the opened mirror)."""
-    return Router(_settings())
+    return Router(_usable_settings())
 
 
 @st.fragment(run_every=BUILD_STEP_EVERY)

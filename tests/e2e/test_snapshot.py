@@ -147,7 +147,7 @@ def test_with_sign_in_a_snapshot_needs_a_role_and_a_viewer_sees_masked_data(
 
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(SECRETS)  # sign-in on: a browser job cannot sign in, it needs --role
-    monkeypatch.setenv("AUDIT_SECRETS_FILE", str(secrets))
+    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(secrets))  # read by `streamlit run`
     refused = snapshot(
         "--db", e2e_db, "--page", "overview", "--query", WINDOW, "--out", str(tmp_path / "a")
     )
