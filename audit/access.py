@@ -16,6 +16,7 @@ import pandas as pd
 
 from audit.config import environment_with_secrets, read_secrets
 from audit.dimensions import DIMENSIONS, REGISTRY, Mask
+from audit.filters import AuditFilter
 
 SNAPSHOT_ROLE_ENV = "AUDIT_SNAPSHOT_ROLE"
 
@@ -173,6 +174,43 @@ def mask_label(dimension: str, label: Any) -> Any:
     return mask_value(DIMENSIONS[dimension].mask, label)
 
 
+def mask_labels(dimension: str, labels: Iterable[Any]) -> list[Any]:
+    return [mask_label(dimension, label) for label in labels]
+
+
+def mask_column(name: str, values: Iterable[Any]) -> list[Any]:
+    """A column of rows (``ip_address``, ``user``, ``description``, ...) for a viewer."""
+    kind = ROW_MASKS.get(name, Mask.NONE)
+    return [mask_value(kind, v) for v in values]
+
+
+def _replace_word(text: str, old: str, new: str) -> str:
+    """``old`` replaced where it stands alone (not inside a longer address, name or word)."""
+    return re.sub(rf"(?<![\w.:@-]){re.escape(old)}(?![\w:@-]|\.\w)", new, text)
+
+
+def mask_sentence(text: str, ips: Iterable[str], names: Iterable[str]) -> str:
+    """A sentence for a viewer: the addresses and people it is known to name masked (IPv6
+    and usernames too, which :func:`mask_text` alone would miss), then any other address
+    or email."""
+    for ip in sorted(set(ips), key=len, reverse=True):
+        text = _replace_word(text, ip, mask_ip(ip) or "")
+    for name in sorted(set(names), key=len, reverse=True):
+        text = _replace_word(text, name, mask_email(name) or "")
+    return mask_text(text) or ""
+
+
+def mask_filter(flt: AuditFilter) -> AuditFilter:
+    """A filter as a viewer may read it in words: masked dimensions' values masked."""
+    changes: dict[str, Any] = {}
+    for dimension in REGISTRY:
+        value = getattr(flt, dimension.field)
+        if value and dimension.mask is not Mask.NONE:
+            masked = mask_labels(dimension.name, dimension.chosen(value))
+            changes[dimension.field] = tuple(masked) if dimension.multi else masked[0]
+    return flt.with_values(**changes) if changes else flt
+
+
 def mask_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row as a viewer may see it (also used for exports and snapshots)."""
     return {name: mask_value(ROW_MASKS.get(name, Mask.NONE), v) for name, v in row.items()}
@@ -182,9 +220,9 @@ def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Every column of a frame of rows that :data:`ROW_MASKS` names, masked."""
     masked = frame.copy()
     for name in masked.columns:
-        kind = ROW_MASKS.get(str(name), Mask.NONE)
-        if kind is not Mask.NONE:
-            masked[name] = [mask_value(kind, v) for v in masked[name]]
+        if ROW_MASKS.get(str(name), Mask.NONE) is not Mask.NONE:
+            values = mask_column(str(name), masked[name])
+            masked[name] = pd.Series(values, index=masked.index, dtype=object)
     return masked
 
 

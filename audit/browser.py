@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from audit.markers import COMPLETE_MARKER_ID, PROBLEM_MARKER_ID
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
@@ -19,8 +21,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-COMPLETE_MARKER_ID = "audit-page-complete"
-PROBLEM_MARKER_ID = "audit-page-problem"
 EXCEPTION_SELECTOR = '[data-testid="stException"]'
 
 _APP_IDLE = (

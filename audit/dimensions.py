@@ -224,7 +224,6 @@ BREAKDOWNS: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.breakdown)
 # Dimensions events are counted by (top lists, facets, volume charts).
 COUNTED: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.bar_facet or d.explorer_facet)
 TYPED_FILTERS: tuple[Dimension, ...] = tuple(d for d in REGISTRY if not d.multi)
-EXCLUDABLE: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.excludable)
 
 
 def split_exclusion(item: str) -> tuple[str, str]:

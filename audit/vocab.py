@@ -11,7 +11,6 @@ from audit.schema import audit_logs
 
 UNSET_SEVERITY = "unset"
 UNCATEGORIZED = "uncategorized"
-SYSTEM_USER = "system"
 
 # Known severities, most severe first. Synonyms seen in Enclava's docs rank with their peer.
 SEVERITY_RANK: dict[str, int] = {

@@ -100,3 +100,79 @@ def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:
     assert _allowed("audit/ui/context.py", "audit.tools.demo.write_demo_file")
     assert not _allowed("audit/mirror.py", "audit.tools.demo")
     assert not _allowed("audit/ui/context.py", "audit.tools.bench")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """Modules imported when ``path`` is imported: top-level statements only (not inside
+    functions, nor under ``if TYPE_CHECKING``), as absolute names."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(node, path, ROOT)
+            found |= {module, *(f"{module}.{alias.name}" for alias in node.names)}
+    return found
+
+
+def _import_graph() -> dict[str, set[str]]:
+    files = {_module_name(p): p for p in (ROOT / "audit").rglob("*.py")}
+    return {
+        name: {m for m in _top_level_imports(path) if m in files and m != name}
+        for name, path in files.items()
+    }
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> list[str] | None:
+        if name in visiting:
+            return [*visiting[visiting.index(name) :], name]
+        if name in done:
+            return None
+        visiting.append(name)
+        for target in sorted(graph[name]):
+            # A package imports its own modules, and they may import each other through it.
+            if target.startswith(name + "."):
+                continue
+            found = visit(target)
+            if found:
+                return found
+        visiting.pop()
+        done.add(name)
+        return None
+
+    for name in sorted(graph):
+        found = visit(name)
+        if found:
+            return found
+    return None
+
+
+def test_no_import_cycles_between_modules() -> None:
+    assert _cycle(_import_graph()) is None, f"import cycle: {_cycle(_import_graph())}"
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_only_the_ui_imports_streamlit_and_no_ui_module_imports_the_browser_driver() -> None:
+    ui = ROOT / "audit" / "ui"
+    for path in dashboard_files():
+        modules = set(imported_modules(path))
+        where = path.relative_to(ROOT).as_posix()
+        if path.is_relative_to(ui):
+            assert not any(_within(m, "audit.browser") for m in modules), where
+            assert not any(_within(m, "playwright") for m in modules), where
+        elif path.is_relative_to(ROOT / "audit"):
+            assert not any(_within(m, "streamlit") for m in modules), where

@@ -14,9 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Dataframe, Node
 
-from audit.browser import COMPLETE_MARKER_ID
 from audit.config import load_settings
 from audit.filters import AuditFilter
+from audit.markers import COMPLETE_MARKER_ID
 from audit.security import (
     RULE_TITLES,
     Detections,

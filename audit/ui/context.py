@@ -11,7 +11,6 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from audit.access import AccessPolicy, Role, load_policy, role_for
-from audit.browser import PROBLEM_MARKER_ID
 from audit.config import DEMO_DB_PATH, ConfigError, Settings, load_settings
 from audit.db import (
     Health,
@@ -21,6 +20,7 @@ from audit.db import (
     create_readonly_engine,
     is_timeout_error,
 )
+from audit.markers import PROBLEM_MARKER_ID
 from audit.timerange import utc_now
 from audit.ui.safe import md_escape
 

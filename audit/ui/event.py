@@ -15,8 +15,8 @@ from audit import queries
 from audit.diff import diff_values
 from audit.filters import AuditFilter
 from audit.timerange import CUSTOM
-from audit.ui.page import PageContext
 from audit.ui.report import static_table
+from audit.ui.view import PageContext
 
 FIELDS = (
     "id", "created_at", "user", "user_id", "action", "resource_type", "resource_id", "description",

@@ -19,10 +19,10 @@ from audit.dimensions import (
 from audit.filters import AuditFilter
 from audit.queries import PAGE_SIZES, Cursor, decode_cursor, encode_cursor
 from audit.ui import data
-from audit.ui.page import PageContext
 from audit.ui.report import static_table
 from audit.ui.safe import md_escape
 from audit.ui.urlstate import set_params, sync_widget, widget_changed, write_filter
+from audit.ui.view import PageContext
 
 KEY = "explorer."
 DEFAULT_PAGE_SIZE = 50

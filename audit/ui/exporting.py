@@ -12,8 +12,8 @@ from audit.access import mask_row
 from audit.export import FORMATS, ExportRefused, check_export, export_filename, write_export
 from audit.export.log import log_export
 from audit.ui import data
-from audit.ui.page import PageContext
 from audit.ui.safe import md_escape
+from audit.ui.view import PageContext
 
 KEY = "export."
 

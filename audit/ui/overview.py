@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from audit import charts, drill, plans
-from audit.access import mask_email
+from audit.access import mask_labels
 from audit.config import Settings
 from audit.dimensions import BREAKDOWNS, DIMENSIONS
 from audit.filters import AuditFilter
 from audit.routing import Call
 from audit.ui import data
-from audit.ui.page import PageContext
 from audit.ui.urlstate import set_params, sync_widget, widget_changed
+from audit.ui.view import PageContext
 from audit.ui.widgets import CHART_CONFIG, STATIC_CHART_CONFIG, drill_chart
 
 
@@ -77,8 +77,8 @@ def top_section(ctx: PageContext, plan: plans.OverviewPlan) -> None:
     for index, (by, call) in enumerate(plan.top_lists):
         with columns[index % 2]:
             top = data.fetch(call, ctx.source, ctx.now).head(plans.TOP_SIZE)
-            if by == "user" and ctx.role.masked:
-                top = top.assign(label=top["label"].map(mask_email))
+            if ctx.role.masked:
+                top = top.assign(label=mask_labels(by, top["label"]))
             drill_chart(
                 charts.top_chart(top, titles[by]),
                 f"top.{by}",

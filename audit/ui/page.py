@@ -4,26 +4,23 @@ the filter from the URL, the filter bar, navigation that keeps the filter, and a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from audit import plans
-from audit.access import Role
-from audit.browser import COMPLETE_MARKER_ID
 from audit.config import Settings
-from audit.db import Source
 from audit.filters import AuditFilter
+from audit.markers import COMPLETE_MARKER_ID
 from audit.routing import Call
-from audit.timerange import describe_window
 from audit.ui import data
 from audit.ui.context import role_or_stop, settings_or_stop, source_or_stop
 from audit.ui.filterbar import filter_bar
 from audit.ui.report import report_header
 from audit.ui.safe import md_escape
-from audit.ui.urlstate import NOW_PARAM, is_report, query_now, read_filter, write_filter
+from audit.ui.urlstate import is_report, query_now, read_filter, write_filter
+from audit.ui.view import PageContext
 
 CONTEXT_KEY = "page_context"
 
@@ -36,28 +33,6 @@ def _leave_pages_directory_mode() -> None:
     from streamlit.runtime.pages_manager import PagesManager
 
     PagesManager.uses_pages_directory = False
-
-
-@dataclass(frozen=True)
-class PageContext:
-    settings: Settings
-    source: Source
-    filter: AuditFilter
-    now: datetime
-    now_pinned: bool = False
-    report: bool = False
-    role: Role = Role.ANALYST
-
-    def view_params(self) -> dict[str, list[str]]:
-        """What a link to another page carries: the filter, and a pinned ``now``."""
-        params = self.filter.to_params()
-        if self.now_pinned:
-            params[NOW_PARAM] = [self.now.isoformat()]
-        return params
-
-    @property
-    def window_text(self) -> str:
-        return describe_window(self.filter.window(self.now), self.filter.tz)
 
 
 def _navigation(

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from audit.access import mask_ip
+from audit.access import mask_filter
 from audit.filters import describe_filter
 from audit.ui.safe import md_escape
 
 if TYPE_CHECKING:
     from streamlit.delta_generator import DeltaGenerator
 
-    from audit.ui.page import PageContext
+    from audit.ui.view import PageContext
 
 APP_TITLE = "Audit log analytics"
 REPORT_WIDTH_PX = 1200
@@ -29,10 +29,8 @@ REPORT_CSS = f"""<style>
 
 
 def _filters_in_words(ctx: PageContext) -> str:
-    flt = ctx.filter
-    if ctx.role.masked and flt.ip:  # a viewer's report names no address
-        flt = flt.with_values(ip=mask_ip(flt.ip) or "")
-    return describe_filter(flt)
+    # A viewer's report names no address and no person.
+    return describe_filter(mask_filter(ctx.filter) if ctx.role.masked else ctx.filter)
 
 
 def report_header(ctx: PageContext, page_title: str, box: DeltaGenerator) -> None:

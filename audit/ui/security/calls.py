@@ -14,7 +14,7 @@ from audit.filters import AuditFilter
 from audit.routing import Call
 from audit.security import Detections, Thresholds
 from audit.ui import data
-from audit.ui.page import PageContext
+from audit.ui.view import PageContext
 
 
 def fetch(ctx: PageContext, function: Any, flt: AuditFilter, *args: Any) -> Any:

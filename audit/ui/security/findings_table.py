@@ -9,11 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from audit import security
-from audit.access import mask_email, mask_ip
+from audit.access import mask_labels
 from audit.filters import AuditFilter
 from audit.security import Finding
-from audit.ui.page import PageContext
-from audit.ui.security.masking import masked_summary, masked_values
+from audit.ui.security.masking import masked_summary
 from audit.ui.security.tables import (
     TIME_FORMAT,
     link_column,
@@ -21,6 +20,7 @@ from audit.ui.security.tables import (
     report_titles,
     time_texts,
 )
+from audit.ui.view import PageContext
 from audit.ui.widgets import EXPLORER_PAGE
 
 IP_PAGE = "pages/ip.py"
@@ -54,8 +54,8 @@ def _plain_findings(
     plain = frame.drop(columns=list(FINDING_LINKS))
     if masked:
         plain["summary"] = [masked_summary(f, labels) for f in findings]
-        plain["ip"] = masked_values(plain["ip"], mask_ip)
-        plain["user"] = masked_values(plain["user"], mask_email)
+        plain["ip"] = mask_labels("ip", plain["ip"])
+        plain["user"] = mask_labels("user", plain["user"])
     return plain
 
 

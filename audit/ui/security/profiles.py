@@ -12,16 +12,15 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from audit import charts, drill, security
-from audit.access import mask_text
+from audit.access import mask_column
 from audit.filters import AuditFilter
 from audit.security import EntitySummary, Finding, Thresholds
 from audit.ui import data
-from audit.ui.page import PageContext
 from audit.ui.security import KEY, calls
 from audit.ui.security.findings_table import findings_table
-from audit.ui.security.masking import masked_values
 from audit.ui.security.tables import TOP_LIMIT, events_table, report_table, top_table
 from audit.ui.security.thresholds import extra_params
+from audit.ui.view import PageContext
 from audit.ui.widgets import EXPLORER_PAGE, drill_chart
 
 LATEST_EVENTS = 50
@@ -89,7 +88,7 @@ def _user_agents(ctx: PageContext, flt: AuditFilter) -> None:
     st.markdown("**User agents**")
     frame = calls.fetch(ctx, security.top_user_agents, flt, TOP_LIMIT)
     if ctx.role.masked:
-        frame = frame.assign(user_agent=masked_values(frame["user_agent"], mask_text))
+        frame = frame.assign(user_agent=mask_column("user_agent", frame["user_agent"]))
     if ctx.report:
         report_table(frame, {"user_agent": "User agent", "count": "Events"}, TOP_LIMIT)
         return

@@ -11,10 +11,10 @@ from audit import charts, drill, security
 from audit.plans import SecurityPlan
 from audit.security import Detections, Thresholds
 from audit.ui import data
-from audit.ui.page import PageContext
 from audit.ui.security import KEY
 from audit.ui.security.findings_table import findings_table
 from audit.ui.security.tables import events_table, top_table
+from audit.ui.view import PageContext
 from audit.ui.widgets import drill_chart
 
 

@@ -10,11 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from audit import drill, security
-from audit.access import mask_email, mask_ip
+from audit.access import mask_frame, mask_label
 from audit.filters import AuditFilter
-from audit.ui.page import PageContext
 from audit.ui.report import static_table
-from audit.ui.security.masking import masked_rows
+from audit.ui.view import PageContext
 
 TIME_FORMAT = "YYYY-MM-DD HH:mm:ss"
 TIME_TEXT = "%Y-%m-%d %H:%M:%S"
@@ -85,7 +84,7 @@ def events_table(
     """Rows with a link to each event's detail page; masked and unlinked for viewers, a
     static table (at most :data:`REPORT_EVENTS` rows of ``total``) in a report."""
     if ctx.role.masked:
-        frame = masked_rows(frame)
+        frame = mask_frame(frame)
     if ctx.report:
         _report_events(frame, columns, flt.tz, total)
         return
@@ -109,7 +108,7 @@ def _masked_top(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     labels = [
         label
         if value is None or pd.isna(value)
-        else (mask_ip(str(value)) if by == "ip" else mask_email(str(label)))
+        else mask_label(by, str(value) if by == "ip" else str(label))
         for value, label in zip(frame["value"], frame["label"], strict=True)
     ]
     return frame.assign(label=labels)
