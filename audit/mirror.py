@@ -172,6 +172,11 @@ class SyncReport:
     behind: int = 0  # ids between the mirror's last id and the source's largest
     skipped: bool = False  # another step was running
 
+    @property
+    def fraction(self) -> float:
+        total = self.rows + self.behind
+        return 1.0 if total == 0 else min(self.rows / total, 1.0)
+
 
 # ---------------------------------------------------------------------------------------
 # Slices of the mirrored range, and their fingerprints

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from audit import dialect
 from audit.db import Source
-from audit.dimensions import DIMENSIONS, Dimension
+from audit.dimensions import DIMENSIONS, Dimension, parse_id
 from audit.filters import AuditFilter
 from audit.schema import JSON_COLUMNS, audit_logs, users
 from audit.timerange import TimeWindow, choose_bucket
@@ -542,8 +542,9 @@ def encode_cursor(cursor: Cursor) -> str:
 
 def decode_cursor(text: str) -> Cursor | None:
     """The cursor in a URL parameter, or ``None`` when it is not one."""
-    moment, _, row_id = text.rpartition("_")
-    if not row_id.isascii() or not row_id.isdigit() or not moment:
+    moment, _, id_text = text.rpartition("_")
+    row_id = parse_id(id_text)
+    if row_id is None or not moment:
         return None
     try:
         created = None if moment == "null" else datetime.fromisoformat(moment)
@@ -551,7 +552,7 @@ def decode_cursor(text: str) -> Cursor | None:
         return None
     if created is not None and created.tzinfo is not None:
         return None
-    return Cursor(created, int(row_id))
+    return Cursor(created, row_id)
 
 
 def _single_row_statement(source: Source) -> sa.Select:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from audit.filters import parse_id
 from audit.ui.context import rows_allowed
 from audit.ui.event import event_detail
 from audit.ui.page import context
@@ -17,9 +18,9 @@ if not ctx.report:
         icon=":material/arrow_back:",
         query_params=back,
     )
-event_id = st.query_params.get("id", "")
+event_id = parse_id(st.query_params.get("id"))
 if rows_allowed(ctx.role):
-    if event_id.isascii() and event_id.isdigit():
-        event_detail(ctx, int(event_id))
+    if event_id is not None:
+        event_detail(ctx, event_id)
     else:
         st.warning("Give the event's id in the URL, e.g. event?id=123.", icon=":material/link_off:")

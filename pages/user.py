@@ -3,7 +3,7 @@ It shows rows and the account's details: analysts only."""
 
 import streamlit as st
 
-from audit.security import parse_user_id
+from audit.filters import parse_id
 from audit.ui.context import rows_allowed
 from audit.ui.page import context
 from audit.ui.security.profiles import markdown_code, user_account, user_profile
@@ -11,7 +11,7 @@ from audit.ui.security.thresholds import url_thresholds
 
 ctx = context()
 
-user_id = parse_user_id(st.query_params.get("id"))
+user_id = parse_id(st.query_params.get("id"))
 if user_id is None or not ctx.role.sees_rows:  # a viewer's page names no one
     st.title("User profile")
 if rows_allowed(ctx.role):

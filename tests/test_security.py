@@ -495,14 +495,6 @@ def test_profile_links_keep_the_filter_and_name_the_entity() -> None:
     assert security.event_url(5, flt).startswith("event?id=5&")
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [("17", 17), (" 4 ", 4), ("x", None), ("", None), (None, None), ("-1", None), ("²", None)],
-)
-def test_user_id_parameter(raw: str | None, expected: int | None) -> None:
-    assert security.parse_user_id(raw) == expected
-
-
 def test_findings_frame_has_links_for_every_finding() -> None:
     finding = security.Finding(
         security.BRUTE_FORCE, "high", "why", BASE, BASE, 3, HAND_FILTER, ip="1.2.3.4", user_id=8

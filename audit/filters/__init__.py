@@ -1,7 +1,7 @@
 """Filters: the model (:class:`AuditFilter`), its URL form, its SQL and its words. Each
 dimension comes from the registry in :mod:`audit.dimensions`."""
 
-from audit.dimensions import escape_like, exclusion, split_exclusion
+from audit.dimensions import escape_like, exclusion, parse_id, split_exclusion
 from audit.filters.model import AuditFilter, Params
 from audit.filters.params import FILTER_PARAM_NAMES, MAX_TEXT_LENGTH, parse_filter
 from audit.filters.sql import contains_text, time_clause, where_clause
@@ -17,6 +17,7 @@ __all__ = [
     "escape_like",
     "exclusion",
     "parse_filter",
+    "parse_id",
     "split_exclusion",
     "time_clause",
     "where_clause",

@@ -61,7 +61,6 @@ from audit.security.profiles import (
     entity_summary,
     ever_seen,
     latest_events,
-    parse_user_id,
     top_user_agents,
     user_profile_filter,
 )
@@ -117,7 +116,6 @@ __all__ = [
     "latest_events",
     "lifecycle",
     "login_failures_filter",
-    "parse_user_id",
     "rule_description",
     "takeover",
     "takeover_candidates",

@@ -20,14 +20,6 @@ from audit.timerange import TimeWindow
 c = audit_logs.c
 
 
-def parse_user_id(value: str | None) -> int | None:
-    """The ``id`` URL parameter of the user profile, or ``None`` when it is not an id."""
-    text = (value or "").strip()
-    if text.isascii() and text.isdigit() and int(text) < 2**63:
-        return int(text)
-    return None
-
-
 def user_profile_filter(flt: AuditFilter, user_id: int) -> AuditFilter:
     return flt.with_values(users=(user_id,))
 

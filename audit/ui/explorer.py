@@ -16,7 +16,7 @@ from audit.dimensions import (
     exclusion,
     split_exclusion,
 )
-from audit.filters import AuditFilter
+from audit.filters import AuditFilter, parse_id
 from audit.queries import PAGE_SIZES, Cursor, decode_cursor, encode_cursor
 from audit.ui import data
 from audit.ui.report import static_table
@@ -151,11 +151,7 @@ def _param(name: str) -> str | None:
 
 def paging_from_url() -> Paging:
     size_text = _param("size") or str(DEFAULT_PAGE_SIZE)
-    size = (
-        int(size_text)
-        if size_text.isdigit() and int(size_text) in PAGE_SIZES
-        else DEFAULT_PAGE_SIZE
-    )
+    size = int(size_text) if size_text in {str(s) for s in PAGE_SIZES} else DEFAULT_PAGE_SIZE
     if size_text != str(size):
         sizes = ", ".join(map(str, PAGE_SIZES))
         st.warning(
@@ -304,6 +300,4 @@ def _selected_id(event, rows: pd.DataFrame) -> int | None:
         if url_value != str(chosen):
             set_params(selected=str(chosen))
         return chosen
-    if url_value and url_value.isdigit():
-        return int(url_value)
-    return None
+    return parse_id(url_value)
