@@ -47,8 +47,6 @@ from sqlalchemy.dialects import postgresql
 
 from audit.db import Source
 from audit.dialect import DUCKDB, POSTGRESQL, SQLITE
-from audit.dimensions import REGISTRY, split_exclusion
-from audit.filters import AuditFilter
 from audit.schema import audit_logs, users
 
 log = logging.getLogger(__name__)
@@ -81,30 +79,6 @@ _NULL_ORDERS: dict[str, str] = {
     SQLITE: "nulls_first_on_asc_last_on_desc",
     POSTGRESQL: "nulls_last_on_asc_first_on_desc",
 }
-
-
-def mirror_can_answer(flt: AuditFilter) -> bool:
-    """True when the mirror holds every column the filter reads: each dimension set or
-    excluded must be a mirrored one, and the free-text search reads columns it lacks."""
-    if flt.text:
-        return False
-    excluded = {split_exclusion(item)[0] for item in flt.excludes}
-    return all(d.mirrored for d in REGISTRY if getattr(flt, d.field) or d.name in excluded)
-
-
-def wants_mirror(aggregate_engine: str, estimated_rows: int, threshold_rows: int) -> bool:
-    """Whether aggregates should come from the mirror under the ``aggregate_engine`` setting."""
-    if aggregate_engine == "mirror":
-        return True
-    return aggregate_engine == "auto" and estimated_rows > threshold_rows
-
-
-def estimate_rows(source: Source) -> int:
-    """Rows in the source table, estimated from its id range (two primary-key lookups)."""
-    statement = sa.select(sa.func.min(audit_logs.c.id), sa.func.max(audit_logs.c.id))
-    with source.connect() as conn:
-        low, high = conn.execute(statement).one()
-    return 0 if low is None else int(high) - int(low) + 1
 
 
 # ---------------------------------------------------------------------------------------

@@ -25,8 +25,10 @@ import sqlalchemy as sa
 from audit import queries, security
 from audit.config import Settings
 from audit.db import Source
+from audit.dimensions import REGISTRY, split_exclusion
 from audit.filters import AuditFilter
-from audit.mirror import Mirror, MirrorState, estimate_rows, mirror_can_answer, wants_mirror
+from audit.mirror import Mirror, MirrorState
+from audit.schema import audit_logs
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,30 @@ SOURCE_ONLY: frozenset[QueryFunction] = frozenset(
 ROWS_FOUND_IN_MIRROR: frozenset[QueryFunction] = frozenset(
     {security.high_security_events, security.lifecycle, security.latest_events}
 )
+
+
+def mirror_can_answer(flt: AuditFilter) -> bool:
+    """True when the mirror holds every column the filter reads: each dimension set or
+    excluded must be a mirrored one, and the free-text search reads columns it lacks."""
+    if flt.text:
+        return False
+    excluded = {split_exclusion(item)[0] for item in flt.excludes}
+    return all(d.mirrored for d in REGISTRY if getattr(flt, d.field) or d.name in excluded)
+
+
+def wants_mirror(aggregate_engine: str, estimated_rows: int, threshold_rows: int) -> bool:
+    """Whether aggregates should come from the mirror under the ``aggregate_engine`` setting."""
+    if aggregate_engine == "mirror":
+        return True
+    return aggregate_engine == "auto" and estimated_rows > threshold_rows
+
+
+def estimate_rows(source: Source) -> int:
+    """Rows in the source table, estimated from its id range (two primary-key lookups)."""
+    statement = sa.select(sa.func.min(audit_logs.c.id), sa.func.max(audit_logs.c.id))
+    with source.connect() as conn:
+        low, high = conn.execute(statement).one()
+    return 0 if low is None else int(high) - int(low) + 1
 
 
 @dataclass(frozen=True)

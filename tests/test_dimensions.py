@@ -16,7 +16,8 @@ from audit import drill, queries
 from audit.db import Source
 from audit.dimensions import COUNTED, DIMENSIONS, INT32_MAX, REGISTRY, Dimension, parse_id
 from audit.filters import AuditFilter, describe_filter
-from audit.mirror import MIRROR_COLUMNS, Mirror, mirror_can_answer
+from audit.mirror import MIRROR_COLUMNS, Mirror
+from audit.routing import mirror_can_answer
 from tests.conftest import DemoDatabase
 
 ALL = AuditFilter(range="all")

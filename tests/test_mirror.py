@@ -23,7 +23,8 @@ from audit.config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from audit.db import Source, check_database, create_readonly_engine
 from audit.dimensions import COUNTED
 from audit.filters import AuditFilter
-from audit.mirror import Mirror, mirror_can_answer, row_fingerprint, wants_mirror
+from audit.mirror import Mirror, row_fingerprint
+from audit.routing import mirror_can_answer, wants_mirror
 from audit.schema import audit_logs, users
 from audit.timerange import BUCKET_WIDTHS
 from audit.tools.demo import write_demo

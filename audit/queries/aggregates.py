@@ -1,8 +1,8 @@
-"""Aggregates and pages of rows, computed in SQL, returned as small DataFrames."""
+"""Aggregates, computed in SQL (GROUP BY), returned as small DataFrames or values: counts,
+volume over time, the overview's one grouped scan, top values, KPIs and the weekly rhythm."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,19 +13,18 @@ import sqlalchemy as sa
 
 from audit import dialect
 from audit.db import Source
-from audit.dimensions import DIMENSIONS, Dimension, parse_id
+from audit.dimensions import DIMENSIONS, Dimension
 from audit.filters import AuditFilter
-from audit.schema import JSON_COLUMNS, audit_logs, users
+from audit.queries.users import user_column, user_label
+from audit.schema import audit_logs, users
 from audit.timerange import TimeWindow, choose_bucket
 from audit.vocab import (
     category_label,
     high_severity_clause,
-    outcome_label,
     security_event_clause,
     severity_label,
 )
 
-PAGE_SIZES: tuple[int, ...] = (25, 50, 100, 500)
 c = audit_logs.c
 
 
@@ -194,15 +193,6 @@ def _top_frame(counted: Sequence[tuple[Any, int]], dimension: Dimension) -> pd.D
     return frame
 
 
-def user_label(user_id: Any, email: Any, username: Any) -> str:
-    if user_id is None or (user_id.__class__ is not int and pd.isna(user_id)):
-        return "system (no user)"
-    name = email if isinstance(email, str) and email else username
-    if isinstance(name, str) and name:
-        return name
-    return f"user #{int(user_id)} (not in users)"
-
-
 def top_users(source: Source, flt: AuditFilter, now: datetime, limit: int = 10) -> pd.DataFrame:
     """Most active users, labelled by email (or username). Columns: value, label, count."""
     count = sa.func.count().label("count")
@@ -217,7 +207,7 @@ def top_users(source: Source, flt: AuditFilter, now: datetime, limit: int = 10) 
     columns = [grouped.c.user_id, grouped.c.count]
     if source.has_users:
         joined = grouped.outerjoin(users, users.c.id == grouped.c.user_id)
-        columns += [_user_column("email", source), _user_column("username", source)]
+        columns += [user_column("email", source), user_column("username", source)]
         statement = sa.select(*columns).select_from(joined)
     else:
         statement = sa.select(*columns, sa.null(), sa.null())
@@ -233,187 +223,6 @@ def top_users(source: Source, flt: AuditFilter, now: datetime, limit: int = 10) 
     return frame[["value", "label", "count"]]
 
 
-def _user_column(name: str, source: Source) -> sa.ColumnElement:
-    if name in source.user_columns:
-        return users.c[name].label(name)
-    return sa.null().label(name)
-
-
-# ---------------------------------------------------------------------------------------
-# Pages of rows, by keyset on (created_at, id); NULL timestamps sort last in both orders.
-
-
-@dataclass(frozen=True)
-class Cursor:
-    created_at: datetime | None
-    id: int
-
-
-def _timed_after(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
-    """Rows with a time that come after ``cursor`` (which has one) in the page order, in a
-    form an index on ``created_at`` serves (the bound first, then the tie on id)."""
-    created, row_id = c.created_at, c.id
-    assert cursor.created_at is not None
-    if newest_first:
-        return sa.and_(
-            created <= cursor.created_at, sa.or_(created < cursor.created_at, row_id < cursor.id)
-        )
-    return sa.and_(
-        created >= cursor.created_at, sa.or_(created > cursor.created_at, row_id > cursor.id)
-    )
-
-
-def _before(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
-    """Rows that come before ``cursor`` in the page order."""
-    created, row_id = c.created_at, c.id
-    if cursor.created_at is None:
-        earlier_id = row_id > cursor.id if newest_first else row_id < cursor.id
-        return sa.or_(created.is_not(None), earlier_id)
-    if newest_first:
-        return sa.and_(
-            created >= cursor.created_at, sa.or_(created > cursor.created_at, row_id > cursor.id)
-        )
-    return sa.and_(
-        created <= cursor.created_at, sa.or_(created < cursor.created_at, row_id < cursor.id)
-    )
-
-
-def row_order(newest_first: bool, reverse: bool = False) -> list[sa.ColumnElement]:
-    descending = newest_first != reverse
-    created = c.created_at.desc() if descending else c.created_at.asc()
-    created = created.nulls_first() if reverse else created.nulls_last()
-    return [created, c.id.desc() if descending else c.id.asc()]
-
-
-def row_columns(source: Source) -> list[sa.ColumnElement]:
-    """The columns of a row page: every audit column (JSON as text) plus the user's labels."""
-    columns: list[sa.ColumnElement] = []
-    for column in audit_logs.columns:
-        if column.name in JSON_COLUMNS:
-            columns.append(dialect.json_text(column, source.dialect).label(column.name))
-        else:
-            columns.append(column)
-    if source.has_users:
-        columns += [_user_column("email", source), _user_column("username", source)]
-    else:
-        columns += [sa.null().label("email"), sa.null().label("username")]
-    return columns
-
-
-def rows_statement(source: Source, flt: AuditFilter, now: datetime) -> sa.Select:
-    """Every matching row with user labels, unordered and unlimited (for paging and export)."""
-    joined = (
-        audit_logs.outerjoin(users, users.c.id == c.user_id) if source.has_users else audit_logs
-    )
-    return sa.select(*row_columns(source)).select_from(joined).where(source.where(flt, now))
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: pd.DataFrame
-    first: Cursor | None
-    last: Cursor | None
-    has_more: bool
-
-
-def page_rows(
-    source: Source,
-    flt: AuditFilter,
-    now: datetime,
-    size: int = 50,
-    after: Cursor | None = None,
-    before: Cursor | None = None,
-    newest_first: bool = True,
-) -> Page:
-    """One page of matching rows. ``after`` pages forward, ``before`` pages back."""
-    reverse = before is not None
-    rows: list[dict[str, Any]] = []
-    with source.connect() as conn:
-        for statement in _page_parts(source, flt, now, after, before, newest_first):
-            wanted = size + 1 - len(rows)
-            if wanted <= 0:
-                break
-            rows += [dict(r._mapping) for r in conn.execute(statement.limit(wanted))]
-    has_more = len(rows) > size
-    rows = rows[:size]
-    if reverse:
-        rows.reverse()
-    frame = rows_frame(rows, flt.tz)
-    first = Cursor(rows[0]["created_at"], rows[0]["id"]) if rows else None
-    last = Cursor(rows[-1]["created_at"], rows[-1]["id"]) if rows else None
-    return Page(frame, first, last, has_more)
-
-
-def rows_in_order(
-    source: Source, flt: AuditFilter, now: datetime, newest_first: bool = True
-) -> list[sa.Select]:
-    """Every matching row in page order, as the statements to read in turn (see
-    :func:`_page_parts`): for exports."""
-    return _page_parts(source, flt, now, None, None, newest_first)
-
-
-def _page_parts(
-    source: Source,
-    flt: AuditFilter,
-    now: datetime,
-    after: Cursor | None,
-    before: Cursor | None,
-    newest_first: bool,
-) -> list[sa.Select]:
-    """The statements a page reads in turn: rows with a time (in time order), then rows
-    without one (in id order); the other way round when paging back. Two statements, so
-    that PostgreSQL walks Enclava's own ``created_at`` index: a single ORDER BY with NULLS
-    LAST makes it sort the whole range first (4 s at 10M rows, 1 ms this way)."""
-    descending = newest_first != (before is not None)
-    created, row_id = c.created_at, c.id
-    timed = rows_statement(source, flt, now).where(created.is_not(None))
-    timed = timed.order_by(*((created.desc(), row_id.desc()) if descending else (created, row_id)))
-    untimed = rows_statement(source, flt, now).where(created.is_(None))
-    untimed = untimed.order_by(row_id.desc() if descending else row_id)
-    if after is not None and after.created_at is None:
-        return [untimed.where(row_id < after.id if newest_first else row_id > after.id)]
-    if after is not None:
-        return [timed.where(_timed_after(after, newest_first)), untimed]
-    if before is not None and before.created_at is None:
-        return [untimed.where(row_id > before.id if newest_first else row_id < before.id), timed]
-    if before is not None:
-        return [timed.where(_before(before, newest_first))]
-    return [timed, untimed]
-
-
-def load_json(text: Any) -> Any:
-    """JSON text from the table as a Python value; text that is not JSON stays text."""
-    if text is None or not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-ROW_FRAME_COLUMNS: tuple[str, ...] = (
-    *(col.name for col in audit_logs.columns),
-    "email",
-    "username",
-    "user",
-)
-
-
-def rows_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
-    """Rows as a DataFrame: time in the display timezone, labels for NULLs, JSON parsed."""
-    frame = pd.DataFrame(rows, columns=[col for col in ROW_FRAME_COLUMNS if col != "user"])
-    frame["created_at"] = (
-        pd.to_datetime(frame["created_at"]).dt.tz_localize("UTC").dt.tz_convert(tz)
-    )
-    frame["user"] = [
-        user_label(*r)
-        for r in zip(frame["user_id"], frame["email"], frame["username"], strict=True)
-    ]
-    frame["user_id"] = frame["user_id"].astype("Int64")
-    frame["outcome"] = [outcome_label(None if pd.isna(v) else bool(v)) for v in frame["success"]]
-    for name in JSON_COLUMNS:
-        frame[name] = frame[name].map(load_json).astype(object)
-    return frame
 
 
 # ---------------------------------------------------------------------------------------
@@ -515,102 +324,3 @@ def activity_rhythm(source: Source, flt: AuditFilter, now: datetime) -> pd.DataF
     return frame.astype("int64")
 
 
-# ---------------------------------------------------------------------------------------
-# Explorer: positions, single events and their neighbours
-
-RELATED_WINDOW = timedelta(minutes=30)
-RELATED_LIMIT = 20
-
-
-def rows_before(
-    source: Source, flt: AuditFilter, now: datetime, cursor: Cursor, newest_first: bool = True
-) -> int:
-    """How many matching rows come before ``cursor`` in the page order (for "rows X to Y")."""
-    statement = (
-        sa.select(sa.func.count())
-        .select_from(audit_logs)
-        .where(source.where(flt, now), _before(cursor, newest_first))
-    )
-    with source.connect() as conn:
-        return int(conn.execute(statement).scalar_one())
-
-
-def encode_cursor(cursor: Cursor) -> str:
-    moment = cursor.created_at.isoformat() if cursor.created_at else "null"
-    return f"{moment}_{cursor.id}"
-
-
-def decode_cursor(text: str) -> Cursor | None:
-    """The cursor in a URL parameter, or ``None`` when it is not one."""
-    moment, _, id_text = text.rpartition("_")
-    row_id = parse_id(id_text)
-    if row_id is None or not moment:
-        return None
-    try:
-        created = None if moment == "null" else datetime.fromisoformat(moment)
-    except ValueError:
-        return None
-    if created is not None and created.tzinfo is not None:
-        return None
-    return Cursor(created, row_id)
-
-
-def _single_row_statement(source: Source) -> sa.Select:
-    joined = (
-        audit_logs.outerjoin(users, users.c.id == c.user_id) if source.has_users else audit_logs
-    )
-    return sa.select(*row_columns(source)).select_from(joined)
-
-
-def event_by_id(source: Source, event_id: int, tz: str) -> pd.Series | None:
-    """One event with every field (JSON parsed, time in ``tz``), or ``None``."""
-    statement = _single_row_statement(source).where(c.id == event_id)
-    with source.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(statement)]
-    return rows_frame(rows, tz).iloc[0] if rows else None
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
-
-
-def _near(moment: datetime | None) -> list[sa.ColumnElement[bool]]:
-    if moment is None:
-        return [sa.false()]
-    return [c.created_at >= moment - RELATED_WINDOW, c.created_at <= moment + RELATED_WINDOW]
-
-
-RELATED_KINDS: dict[str, str] = {
-    "session": "Same session",
-    "request": "Same request",
-    "user": "Same user within 30 minutes",
-    "ip": "Same IP within 30 minutes",
-}
-
-
-def related_events(source: Source, event: pd.Series, tz: str) -> dict[str, pd.DataFrame]:
-    """Neighbours of an event, by kind (see RELATED_KINDS); a kind whose key is NULL is absent."""
-    created = event["created_at"]
-    moment = (
-        None if pd.isna(created) else created.tz_convert("UTC").tz_localize(None).to_pydatetime()
-    )
-    keys: dict[str, tuple[Any, list[sa.ColumnElement[bool]]]] = {
-        "session": (event["session_id"], [c.session_id == event["session_id"]]),
-        "request": (event["request_id"], [c.request_id == event["request_id"]]),
-        "user": (event["user_id"], [c.user_id == _int_or_none(event["user_id"]), *_near(moment)]),
-        "ip": (event["ip_address"], [c.ip_address == event["ip_address"], *_near(moment)]),
-    }
-    related: dict[str, pd.DataFrame] = {}
-    for kind, (key, conditions) in keys.items():
-        if key is None or pd.isna(key):
-            continue
-        statement = (
-            _single_row_statement(source)
-            .where(*conditions, c.id != int(event["id"]))
-            .order_by(c.created_at, c.id)
-            .limit(RELATED_LIMIT)
-        )
-        with source.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(statement)]
-        related[kind] = rows_frame(rows, tz)
-    return related

@@ -1,0 +1,27 @@
+"""Users as the dashboard names them: email, else username, else a note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from audit.db import Source
+from audit.schema import users
+
+
+def user_label(user_id: Any, email: Any, username: Any) -> str:
+    if user_id is None or (user_id.__class__ is not int and pd.isna(user_id)):
+        return "system (no user)"
+    name = email if isinstance(email, str) and email else username
+    if isinstance(name, str) and name:
+        return name
+    return f"user #{int(user_id)} (not in users)"
+
+
+def user_column(name: str, source: Source) -> sa.ColumnElement:
+    """A label column of ``users`` when the source has it, else NULL under its name."""
+    if name in source.user_columns:
+        return users.c[name].label(name)
+    return sa.null().label(name)
