@@ -10,12 +10,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
-import pandas as pd
-
 from audit.config import environment_with_secrets, read_secrets
-from audit.dimensions import DIMENSIONS, REGISTRY, Mask
+from audit.dimensions import DIMENSIONS, REGISTRY, Mask, excluded_values, split_exclusion
 from audit.filters import AuditFilter
 
 SNAPSHOT_ROLE_ENV = "AUDIT_SNAPSHOT_ROLE"
@@ -133,14 +132,54 @@ def mask_email(value: str | None) -> str | None:
 
 
 _IPV4 = re.compile(r"\b(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}\b")
-_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)*)")  # bob@localhost too
+# Something shaped like an IPv6 address; masked only when it parses as one ("10:30:00" is a
+# time, not an address).
+_IPV6_LIKE = re.compile(
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?"
+    r"(?![\w:]|\.\d)"
+)
+SHORTEST_NAME = 2  # shorter usernames would mask every such letter in text
 
 
-def mask_text(value: str | None) -> str | None:
-    """Free text (descriptions, sentences of findings) with IPv4 addresses and emails masked."""
+@dataclass(frozen=True)
+class Identities:
+    """The people the data knows by name (users' emails, usernames and full names), masked
+    wherever they appear in text a viewer reads."""
+
+    names: frozenset[str] = frozenset()
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        names = sorted((n for n in self.names if len(n) >= SHORTEST_NAME), key=len, reverse=True)
+        if not names:
+            return None
+        alternatives = "|".join(re.escape(n) for n in names)
+        return re.compile(rf"(?<![\w.@-])(?:{alternatives})(?![\w@-]|\.\w)", re.IGNORECASE)
+
+
+NO_IDENTITIES = Identities()
+
+
+def _mask_ipv6(match: re.Match[str]) -> str:
+    text = match.group(0)
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return text
+    return mask_ip(text) or ""
+
+
+def mask_text(value: str | None, identities: Identities = NO_IDENTITIES) -> str | None:
+    """Free text (descriptions, sentences of findings) as a viewer may read it: the names of
+    known people hidden, emails reduced to their domain, IPv4 and IPv6 addresses masked."""
     if value is None:
         return None
-    return _EMAIL.sub(r"@\1", _IPV4.sub(r"\1.x", value))
+    if identities.pattern is not None:
+        value = identities.pattern.sub(lambda m: mask_email(m.group(0)) or "", value)
+    value = _EMAIL.sub(r"@\1", value)
+    value = _IPV6_LIKE.sub(_mask_ipv6, value)
+    return _IPV4.sub(r"\1.x", value)
 
 
 # Values a viewer may see, by kind (the dimension registry names each dimension's kind).
@@ -189,7 +228,9 @@ def _replace_word(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?<![\w.:@-]){re.escape(old)}(?![\w:@-]|\.\w)", new, text)
 
 
-def mask_sentence(text: str, ips: Iterable[str], names: Iterable[str]) -> str:
+def mask_sentence(
+    text: str, ips: Iterable[str], names: Iterable[str], identities: Identities = NO_IDENTITIES
+) -> str:
     """A sentence for a viewer: the addresses and people it is known to name masked (IPv6
     and usernames too, which :func:`mask_text` alone would miss), then any other address
     or email."""
@@ -197,7 +238,7 @@ def mask_sentence(text: str, ips: Iterable[str], names: Iterable[str]) -> str:
         text = _replace_word(text, ip, mask_ip(ip) or "")
     for name in sorted(set(names), key=len, reverse=True):
         text = _replace_word(text, name, mask_email(name) or "")
-    return mask_text(text) or ""
+    return mask_text(text, identities) or ""
 
 
 def mask_filter(flt: AuditFilter) -> AuditFilter:
@@ -216,16 +257,30 @@ def mask_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {name: mask_value(ROW_MASKS.get(name, Mask.NONE), v) for name, v in row.items()}
 
 
-def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every column of a frame of rows that :data:`ROW_MASKS` names, masked."""
-    masked = frame.copy()
-    for name in masked.columns:
-        if ROW_MASKS.get(str(name), Mask.NONE) is not Mask.NONE:
-            values = mask_column(str(name), masked[name])
-            masked[name] = pd.Series(values, index=masked.index, dtype=object)
-    return masked
-
-
 def viewer_may_filter(dimension: str) -> bool:
     """Viewers filter only on dimensions whose values they may see unmasked."""
     return DIMENSIONS[dimension].mask is Mask.NONE
+
+
+def viewer_filter(flt: AuditFilter) -> tuple[AuditFilter, list[str]]:
+    """The filter a viewer may apply: none on masked dimensions (an address, a person, free
+    text), no exclusion of them and no search, since counts under such a filter would tell
+    the masked values apart. A notice names what was removed."""
+    removed = [
+        d.title
+        for d in REGISTRY
+        if not viewer_may_filter(d.name)
+        and (getattr(flt, d.field) or excluded_values(flt.excludes, d.name))
+    ]
+    if flt.text:
+        removed.append("Search")
+    if not removed:
+        return flt, []
+    changes: dict[str, Any] = {d.field: d.empty for d in REGISTRY if not viewer_may_filter(d.name)}
+    excludes = tuple(e for e in flt.excludes if viewer_may_filter(split_exclusion(e)[0]))
+    kept = flt.with_values(**changes, excludes=excludes, text="")
+    notice = (
+        f"Your role (viewer) cannot filter by {', '.join(removed)}: "
+        "those filters were removed. The totals are over every value."
+    )
+    return kept, [notice]

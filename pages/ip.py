@@ -5,7 +5,8 @@ import streamlit as st
 
 from audit.ui.context import rows_allowed
 from audit.ui.page import context
-from audit.ui.security.profiles import ip_profile, markdown_code
+from audit.ui.safe import markdown_code
+from audit.ui.security.profiles import ip_profile
 from audit.ui.security.thresholds import url_thresholds
 
 ctx = context()

@@ -6,7 +6,8 @@ import streamlit as st
 from audit.filters import parse_id
 from audit.ui.context import rows_allowed
 from audit.ui.page import context
-from audit.ui.security.profiles import markdown_code, user_account, user_profile
+from audit.ui.safe import markdown_code
+from audit.ui.security.profiles import user_account, user_profile
 from audit.ui.security.thresholds import url_thresholds
 
 ctx = context()

@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit.tools.demo import stories
+from audit.ui.safe import markdown_code
 from audit.ui.security import KEY
-from audit.ui.security.profiles import markdown_code
 from tests.conftest import DEMO_DAYS, DEMO_END, DEMO_ROWS, DEMO_SEED, DemoDatabase
 from tests.test_app import run_page
 

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Dataframe, Node
 
+from audit.access import NO_IDENTITIES
 from audit.config import load_settings
 from audit.filters import AuditFilter
 from audit.markers import COMPLETE_MARKER_ID
@@ -187,6 +188,6 @@ def test_masked_summaries_hide_ipv6_addresses_and_usernames() -> None:
         ips=("2001:db8:1:2::9", "203.0.113.9"),
         user_ids=(7,),
     )
-    assert masked_summary(finding, {7: "api"}) == (
+    assert masked_summary(finding, {7: "api"}, NO_IDENTITIES) == (
         "(hidden) used 2001:0db8:0001:x and 203.0.113.x for api_key_create; @x.example."
     )

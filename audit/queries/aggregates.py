@@ -223,8 +223,6 @@ def top_users(source: Source, flt: AuditFilter, now: datetime, limit: int = 10) 
     return frame[["value", "label", "count"]]
 
 
-
-
 # ---------------------------------------------------------------------------------------
 # Overview aggregates
 
@@ -322,5 +320,3 @@ def activity_rhythm(source: Source, flt: AuditFilter, now: datetime) -> pd.DataF
     )
     frame = pd.DataFrame(source.rows(statement), columns=["weekday", "hour", "count"])
     return frame.astype("int64")
-
-

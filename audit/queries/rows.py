@@ -202,8 +202,6 @@ def rows_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
     return frame
 
 
-
-
 # ---------------------------------------------------------------------------------------
 # Explorer: positions, single events and their neighbours
 
@@ -303,4 +301,3 @@ def related_events(source: Source, event: pd.Series, tz: str) -> dict[str, pd.Da
             rows = [dict(r._mapping) for r in conn.execute(statement)]
         related[kind] = rows_frame(rows, tz)
     return related
-

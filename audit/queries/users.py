@@ -25,3 +25,16 @@ def user_column(name: str, source: Source) -> sa.ColumnElement:
     if name in source.user_columns:
         return users.c[name].label(name)
     return sa.null().label(name)
+
+
+IDENTITY_COLUMNS = ("email", "username", "full_name")
+
+
+def known_identities(source: Source) -> frozenset[str]:
+    """Every email, username and full name in ``users``: the names masked in text a viewer
+    reads. Grows with the users table (not the audit table), read once per cache period."""
+    columns = [users.c[name] for name in IDENTITY_COLUMNS if name in source.user_columns]
+    if not source.has_users or not columns:
+        return frozenset()
+    rows = source.rows(sa.select(*columns))
+    return frozenset(str(v).strip() for row in rows for v in row if v and str(v).strip())

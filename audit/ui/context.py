@@ -3,6 +3,7 @@ on first start, and a clear page instead of a traceback when any of it is wrong.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +14,13 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from audit.access import AccessPolicy, Role, load_policy, role_for
 from audit.config import DEMO_DB_PATH, ConfigError, Settings, load_settings
 from audit.db import (
+    FailureKind,
     Health,
     HealthReport,
     Source,
     check_database,
     create_readonly_engine,
-    is_timeout_error,
+    describe_failure,
 )
 from audit.markers import PROBLEM_MARKER_ID
 from audit.timerange import utc_now
@@ -127,21 +129,49 @@ def _problem_marker() -> None:
     st.html(f'<span id="{PROBLEM_MARKER_ID}"></span>')  # tells report jobs the page failed
 
 
+RECOVERY_MAX_SECONDS = 60
+_RECOVERY_KEY = "database_recovery"  # session state: (next check, current interval)
+
+
+def _due_for_check() -> bool:
+    """Checks back off (5, 10, 20 … 60 s) so that a database that keeps failing right after
+    it answers a health check is not hammered by every open tab."""
+    now = time.monotonic()
+    due, interval = st.session_state.get(_RECOVERY_KEY, (now, RECOVERY_POLL_SECONDS / 2))
+    if now < due:
+        return False
+    interval = min(interval * 2, RECOVERY_MAX_SECONDS)
+    st.session_state[_RECOVERY_KEY] = (now + interval, interval)
+    return True
+
+
+def database_recovered() -> None:
+    """A page drew completely: the next outage starts its back-off afresh."""
+    st.session_state.pop(_RECOVERY_KEY, None)
+
+
 @st.fragment(run_every=RECOVERY_POLL_SECONDS)
 def _wait_for_database() -> None:
     """Polls while the page is open, and redraws the whole page once the database is back."""
     settings = _settings()
-    if check_database(_engine(settings.db_url, settings.statement_timeout_seconds)).ok:
+    engine = _engine(settings.db_url, settings.statement_timeout_seconds)
+    if _due_for_check() and check_database(engine).ok:
         _health.clear()
         st.rerun(scope="app")
+    due, _ = st.session_state.get(_RECOVERY_KEY, (time.monotonic(), 0))
     checked = utc_now().strftime("%H:%M:%S UTC")
-    st.caption(f"Checked at {checked}; checking again every {RECOVERY_POLL_SECONDS} seconds.")
+    wait = max(0, round(due - time.monotonic()))
+    st.caption(f"Checked at {checked}; checking again in {wait} seconds.")
 
 
 def show_query_failure(error: sa.exc.DBAPIError) -> None:
-    """A query failed while the page was drawn: say why, keep the page usable, no traceback."""
+    """A query failed while the page was drawn: say why once, keep the page usable, no
+    traceback. Only a database that cannot be reached is waited for; a query the database
+    refused (a permission, a value out of range) fails the same way again, so the page
+    stops there instead of rerunning."""
     _problem_marker()
-    if is_timeout_error(error):
+    failure = describe_failure(error)
+    if failure.kind is FailureKind.TIMEOUT:
         seconds = _settings().statement_timeout_seconds
         st.warning(
             f"A query ran longer than the {seconds:g} s statement timeout and was stopped. "
@@ -151,10 +181,19 @@ def show_query_failure(error: sa.exc.DBAPIError) -> None:
         if st.button("Try again", icon=":material/refresh:"):
             st.rerun()
         return
+    settings = _settings()
+    if check_database(_engine(settings.db_url, settings.statement_timeout_seconds)).ok:
+        st.header("A query failed")
+        st.error(md_escape(f"The database refused a query: {failure.reason}"))
+        st.info(
+            "The database is reachable, so reloading gives the same error. Check that the "
+            "dashboard's database role may read audit_logs and users, or change the filters.",
+            icon=":material/build:",
+        )
+        return
     _health.clear()
     st.header("Database unavailable")
-    reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:300]
-    st.error(md_escape(f"A query failed: {reason}"), icon=":material/database:")
+    st.error(md_escape(f"A query failed: {failure.reason}"), icon=":material/database:")
     _wait_for_database()
 
 

@@ -18,9 +18,11 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from audit import plans, queries
+from audit.access import Identities
 from audit.config import ConfigError, Settings
 from audit.db import Source
 from audit.filters import AuditFilter
+from audit.queries.users import known_identities
 from audit.routing import Call, Router, freshness_text
 from audit.ui.context import Configuration, configuration, load_configuration
 
@@ -189,3 +191,13 @@ def rows_before(
 
 def clear() -> None:
     st.cache_data.clear()
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=20, show_spinner=False)
+def _known_identities(_source: Source, source_key: str) -> frozenset[str]:
+    return known_identities(_source)
+
+
+def identities(source: Source) -> Identities:
+    """The people the data names, for masking text that viewers read."""
+    return Identities(_known_identities(source, source.key))

@@ -10,12 +10,13 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from audit import plans
+from audit.access import viewer_filter
 from audit.config import Settings
 from audit.filters import AuditFilter
 from audit.markers import COMPLETE_MARKER_ID
 from audit.routing import Call
 from audit.ui import data
-from audit.ui.context import role_or_stop, settings_or_stop, source_or_stop
+from audit.ui.context import database_recovered, role_or_stop, settings_or_stop, source_or_stop
 from audit.ui.filterbar import filter_bar
 from audit.ui.report import report_header
 from audit.ui.safe import md_escape
@@ -89,6 +90,9 @@ def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) 
     source = source_or_stop()
     data.show_mirror_status(source, report)
     from_url, notices = read_filter(settings.default_timezone)
+    if role.masked:
+        from_url, withheld = viewer_filter(from_url)
+        notices += withheld
     for notice in notices:
         st.warning(md_escape(notice), icon=":material/link_off:")
     now, now_pinned = query_now()
@@ -111,6 +115,7 @@ def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) 
 def mark_complete() -> None:
     """The element drawn last: screenshot jobs and browser tests wait for it. A page that
     stopped early (an error, a database problem) never draws it."""
+    database_recovered()
     st.html(f'<span id="{COMPLETE_MARKER_ID}"></span>')
 
 

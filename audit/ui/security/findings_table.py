@@ -9,9 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from audit import security
-from audit.access import mask_labels
+from audit.access import Identities, mask_labels
 from audit.filters import AuditFilter
 from audit.security import Finding
+from audit.ui import data
 from audit.ui.security.masking import masked_summary
 from audit.ui.security.tables import (
     TIME_FORMAT,
@@ -48,12 +49,16 @@ FINDING_LINKS = ("explorer", "ip_profile", "user_profile")
 
 
 def _plain_findings(
-    frame: pd.DataFrame, findings: Sequence[Finding], labels: Mapping[int, str], masked: bool
+    frame: pd.DataFrame,
+    findings: Sequence[Finding],
+    labels: Mapping[int, str],
+    identities: Identities | None,
 ) -> pd.DataFrame:
-    """The findings frame without its links (which name IPs and users); masked for viewers."""
+    """The findings frame without its links (which name IPs and users); masked for viewers
+    (``identities`` given)."""
     plain = frame.drop(columns=list(FINDING_LINKS))
-    if masked:
-        plain["summary"] = [masked_summary(f, labels) for f in findings]
+    if identities is not None:
+        plain["summary"] = [masked_summary(f, labels, identities) for f in findings]
         plain["ip"] = mask_labels("ip", plain["ip"])
         plain["user"] = mask_labels("user", plain["user"])
     return plain
@@ -82,11 +87,9 @@ def findings_table(
     report, a static table; for viewers, masked and without links."""
     frame = security.findings_frame(findings, flt, labels, extra)
     order = FINDING_ORDER
-    if ctx.report or ctx.role.masked:
-        frame, order = (
-            _plain_findings(frame, findings, labels, ctx.role.masked),
-            PLAIN_FINDING_ORDER,
-        )
+    identities = data.identities(ctx.source) if ctx.role.masked else None
+    if ctx.report or identities is not None:
+        frame, order = _plain_findings(frame, findings, labels, identities), PLAIN_FINDING_ORDER
     order = ("rule", *order) if with_rule else order
     if ctx.report:
         _report_findings(frame, order, flt.tz)
@@ -102,8 +105,8 @@ def findings_table(
         selection_mode="single-row",
     )
     chosen = [i for i in event.selection.rows if i < len(findings)]
-    if chosen and ctx.role.masked:
-        st.text(masked_summary(findings[chosen[0]], labels))
+    if chosen and identities is not None:
+        st.text(masked_summary(findings[chosen[0]], labels, identities))
     elif chosen:
         _finding_detail(findings[chosen[0]], flt, labels, extra)
     elif ctx.role.masked:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from audit.access import mask_sentence
+from audit.access import Identities, mask_sentence
 from audit.security import Finding
 
 
-def masked_summary(finding: Finding, labels: Mapping[int, str]) -> str:
+def masked_summary(finding: Finding, labels: Mapping[int, str], identities: Identities) -> str:
     ips = {*finding.ips, finding.ip} - {None}
     user_ids = {*finding.user_ids, finding.user_id} - {None}
     names = {labels[u] for u in user_ids if labels.get(u)}  # type: ignore[index]
-    return mask_sentence(finding.summary, ips, names)  # type: ignore[arg-type]
+    return mask_sentence(finding.summary, ips, names, identities)  # type: ignore[arg-type]

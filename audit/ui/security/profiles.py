@@ -3,7 +3,6 @@ the findings involving it and its latest events. Analysts only (the pages check)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from audit.access import mask_column
 from audit.filters import AuditFilter
 from audit.security import EntitySummary, Finding, Thresholds
 from audit.ui import data
+from audit.ui.safe import md_escape
 from audit.ui.security import KEY, calls
 from audit.ui.security.findings_table import findings_table
 from audit.ui.security.tables import TOP_LIMIT, events_table, report_table, top_table
@@ -24,13 +24,6 @@ from audit.ui.view import PageContext
 from audit.ui.widgets import EXPLORER_PAGE, drill_chart
 
 LATEST_EVENTS = 50
-
-
-def markdown_code(text: str) -> str:
-    """Text for a markdown element (a title) as an inline code span, which markdown shows
-    verbatim: no link, emphasis or HTML can come out of it."""
-    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    return f"{fence} {text} {fence}"
 
 
 def _when(moment: datetime | None, tz: str) -> str:
@@ -168,7 +161,7 @@ def user_account(ctx: PageContext, user_id: int) -> str:
     details = [
         f"{name.replace('_', ' ')}: {value}" for name, value in row.values if name != "email"
     ]
-    st.caption(" · ".join(details))
+    st.caption(md_escape(" · ".join(details)))  # full names and emails are the data's text
     return str(row.get("email") or row.get("username") or f"user #{user_id}")
 
 

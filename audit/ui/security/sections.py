@@ -11,6 +11,7 @@ from audit import charts, drill, security
 from audit.plans import SecurityPlan
 from audit.security import Detections, Thresholds
 from audit.ui import data
+from audit.ui.safe import md_escape
 from audit.ui.security import KEY
 from audit.ui.security.findings_table import findings_table
 from audit.ui.security.tables import events_table, top_table
@@ -69,7 +70,7 @@ def detections_section(
     ctx: PageContext, found: Detections, th: Thresholds, extra: Mapping[str, list[str]]
 ) -> None:
     for note in found.notes:
-        st.warning(note, icon=":material/warning:")
+        st.warning(md_escape(note), icon=":material/warning:")
     by_rule = found.by_rule()
     titles = [f"{security.RULE_TITLES[rule]} ({len(by_rule[rule])})" for rule in by_rule]
     if ctx.report:  # no tabs: every detection on the page, one after the other

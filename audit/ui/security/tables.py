@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from audit import drill, security
-from audit.access import mask_frame, mask_label
+from audit.access import mask_label
 from audit.filters import AuditFilter
 from audit.ui.report import static_table
 from audit.ui.view import PageContext
@@ -81,17 +81,15 @@ def events_table(
     columns: Sequence[str],
     total: int | None = None,
 ) -> None:
-    """Rows with a link to each event's detail page; masked and unlinked for viewers, a
-    static table (at most :data:`REPORT_EVENTS` rows of ``total``) in a report."""
+    """Rows with a link to each event's detail page; a static table (at most
+    :data:`REPORT_EVENTS` rows of ``total``) in a report. Viewers get the count only: rows
+    are for analysts."""
     if ctx.role.masked:
-        frame = mask_frame(frame)
+        shown = total if total is not None else len(frame)
+        st.caption(f"{shown:,} events. Rows are for analysts; your role (viewer) shows totals.")
+        return
     if ctx.report:
         _report_events(frame, columns, flt.tz, total)
-        return
-    if ctx.role.masked:  # only the shown columns: a hidden one still reaches the browser
-        st.dataframe(
-            frame[list(columns)], column_config=EVENT_CONFIG, hide_index=True, width="stretch"
-        )
         return
     linked = security.with_event_links(frame, flt)
     st.dataframe(

@@ -12,6 +12,7 @@ from audit.config import Settings
 from audit.filters import AuditFilter
 from audit.routing import Call
 from audit.security import Thresholds
+from audit.ui.safe import md_escape
 from audit.ui.security import KEY
 from audit.ui.urlstate import query_params_lists, sync_widget, widget_changed
 
@@ -56,7 +57,7 @@ def threshold_inputs(settings: Settings, report: bool = False) -> Thresholds:
     defaults = _defaults(settings)
     current, notices = security.thresholds_from_params(query_params_lists(), defaults)
     for notice in notices:
-        st.warning(notice, icon=":material/link_off:")
+        st.warning(md_escape(notice), icon=":material/link_off:")
     if report:
         return current
     values: dict[str, int] = {}
