@@ -103,11 +103,25 @@ def _find_transition(zone: ZoneInfo, low: datetime, high: datetime) -> datetime:
     return high
 
 
-@lru_cache(maxsize=256)
+# Offsets are walked exactly only from 1970 to ten years ahead: audit data lives there, and
+# the walk (a probe a day) then costs the same for a range of a week or of millennia.
+EXACT_OFFSETS_FROM = datetime(1970, 1, 1)
+EXACT_OFFSETS_AHEAD = timedelta(days=3653)
+
+
 def offset_segments(tz: str, start: datetime, end: datetime) -> tuple[tuple[datetime, int], ...]:
     """UTC offsets of ``tz`` between two naive UTC moments: the first pair is
     (``start``, offset at start), each further pair a transition (moment it starts, offset).
-    Used where the database cannot convert timezones itself (SQLite)."""
+    Used where the database cannot convert timezones itself (SQLite). Outside 1970 to ten
+    years from now, a moment takes the offset at the nearer edge of that span."""
+    latest = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    low = min(max(start, EXACT_OFFSETS_FROM), latest + EXACT_OFFSETS_AHEAD)
+    high = max(min(end, latest + EXACT_OFFSETS_AHEAD), low)
+    return _walk_offsets(tz, low, high)
+
+
+@lru_cache(maxsize=256)
+def _walk_offsets(tz: str, start: datetime, end: datetime) -> tuple[tuple[datetime, int], ...]:
     zone = ZoneInfo(tz)
     segments = [(start, _offset_seconds(zone, start))]
     step = timedelta(days=1)

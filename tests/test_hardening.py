@@ -204,3 +204,26 @@ def test_threshold_notices_from_the_url_are_text(open_page) -> None:
     at = open_page("pages/security.py", bf_n="[Sign in again](https://evil.example)")
     bodies = [w.value for w in at.warning if "Sign in again" in w.value]
     assert bodies and all("\\[Sign in again\\]" in body for body in bodies)
+
+
+# -- 7. the timezone walk costs the same for a week and for millennia
+
+
+def test_the_offset_walk_is_bounded_whatever_the_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime
+
+    from audit import timerange
+
+    probes = []
+    original = timerange._offset_seconds
+    monkeypatch.setattr(
+        timerange,
+        "_offset_seconds",
+        lambda zone, moment: probes.append(1) or original(zone, moment),
+    )
+    timerange._walk_offsets.cache_clear()
+    segments = timerange.offset_segments("Europe/Berlin", datetime(1, 1, 2), datetime(9999, 12, 30))
+    assert len(probes) < 40_000  # a probe a day from 1970 to ten years ahead, not 3.6 million
+    assert segments[0][1] == 3600  # CET before the first transition walked
+    summer = [offset for moment, offset in segments if moment.year == 2026]
+    assert summer == [7200, 3600]  # the 2026 changes are exact
