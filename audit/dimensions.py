@@ -153,16 +153,22 @@ def _pattern_clause(column: sa.ColumnElement, pattern: str) -> sa.ColumnElement[
     return column == pattern
 
 
-def parse_id(text: str | None) -> int | None:
-    """The one parser of ids from a URL or a form: ASCII digits within the 32-bit integer
-    columns' range, else ``None`` (so a hostile value is a notice, never a query)."""
+def parse_whole_number(text: str | None, low: int, high: int) -> int | None:
+    """The one parser of numbers from a URL or a form: ASCII digits for a value within
+    ``[low, high]``, else ``None`` (so a hostile value is a notice, never an exception)."""
     if text is None:
         return None
     text = text.strip()
-    if not text or len(text) > 10 or not (text.isascii() and text.isdigit()):
+    if not text or len(text) > len(str(high)) or not (text.isascii() and text.isdigit()):
         return None
     value = int(text)
-    return value if value <= INT32_MAX else None
+    return value if low <= value <= high else None
+
+
+def parse_id(text: str | None) -> int | None:
+    """An id (``audit_logs.id``, ``audit_logs.user_id``, ``users.id``): within the 32-bit
+    integer columns' range."""
+    return parse_whole_number(text, 0, INT32_MAX)
 
 
 REGISTRY: tuple[Dimension, ...] = (

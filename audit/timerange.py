@@ -53,7 +53,10 @@ class TimeWindow:
         """The window of equal length just before this one (for period comparison)."""
         if self.span is None or self.start is None:
             return None
-        return TimeWindow(self.start - self.span, self.start)
+        try:
+            return TimeWindow(self.start - self.span, self.start)
+        except OverflowError:  # a custom range reaching back to year 1 has no predecessor
+            return None
 
 
 def is_valid_timezone(name: str) -> bool:

@@ -227,3 +227,37 @@ def test_the_offset_walk_is_bounded_whatever_the_range(monkeypatch: pytest.Monke
     assert segments[0][1] == 3600  # CET before the first transition walked
     summer = [offset for moment, offset in segments if moment.year == 2026]
     assert summer == [7200, 3600]  # the 2026 changes are exact
+
+
+# -- 8. URL values that used to raise give a notice
+
+
+HOSTILE_URLS = [
+    ("pages/overview.py", {"now": "0001-01-01T00:00+14:00"}),
+    ("pages/overview.py", {"now": "0001-01-02T00:00", "range": "7d"}),
+    ("pages/overview.py", {"now": "9999-12-31T23:59", "range": "7d"}),
+    (
+        "pages/overview.py",
+        {"range": "custom", "from": "0001-01-02T00:00", "to": "0001-01-05T00:00"},
+    ),
+    (
+        "pages/overview.py",
+        {"range": "custom", "from": "0001-01-01T00:00", "to": "9999-12-31T00:00"},
+    ),
+    ("pages/explorer.py", {"size": "²"}),
+    ("pages/explorer.py", {"size": "9" * 5000}),
+    ("pages/explorer.py", {"after": "2026-01-01T00:00:00_99999999999999999999"}),
+    ("pages/explorer.py", {"before": "9999-12-31T23:59:59.999999_1"}),
+    ("pages/user.py", {"id": "9" * 5000}),
+    ("pages/security.py", {"bf_n": "9" * 5000}),
+    ("pages/security.py", {"bh_start": "²"}),
+]
+
+
+@pytest.mark.parametrize(("page", "params"), HOSTILE_URLS)
+def test_hostile_url_values_give_notices(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch, page: str, params: dict[str, str]
+) -> None:
+    at = run_page(page, {"AUDIT_DB_URL": demo.url}, monkeypatch, **params)
+    assert not at.exception, [e.value for e in at.exception]
+    assert "A query failed" not in page_text(at)

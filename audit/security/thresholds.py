@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from audit.config import Settings
+from audit.dimensions import parse_whole_number
 from audit.filters import Params
 
 
@@ -75,9 +76,9 @@ def thresholds_from_params(params: Params, defaults: Thresholds) -> tuple[Thresh
         raw = _param_value(params.get(key))
         if raw is None or raw == "":
             continue
-        text = raw.strip()
-        if text.isascii() and text.isdigit() and spec.low <= int(text) <= spec.high:
-            values[spec.field] = int(text)
+        value = parse_whole_number(raw, spec.low, spec.high)
+        if value is not None:
+            values[spec.field] = value
         else:
             notices.append(
                 f"Ignored {key}={raw[:40]!r}: use a whole number from {spec.low} to {spec.high}."

@@ -62,13 +62,27 @@ def query_now() -> tuple[datetime, bool]:
     so cached results are reused within a minute and the newest events are included."""
     text = st.query_params.get(NOW_PARAM)
     if text:
-        try:
-            moment = datetime.fromisoformat(text)
-            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC), True
-        except ValueError:
-            st.warning(md_escape(f"Ignored now={text[:40]!r}: not a date and time."))
+        moment = parse_now(text)
+        if moment is not None:
+            return moment, True
+        st.warning(
+            md_escape(f"Ignored now={text[:40]!r}: not a date and time between 1900 and 9000.")
+        )
     now = utc_now()
     return now.replace(second=0, microsecond=0) + timedelta(minutes=1), False
+
+
+NOW_YEARS = (1900, 9000)  # far enough from datetime's limits for every range and period
+
+
+def parse_now(text: str) -> datetime | None:
+    """``now=<ISO time>`` as an aware UTC moment (naive means UTC), or ``None``."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment if NOW_YEARS[0] <= moment.year <= NOW_YEARS[1] else None
 
 
 def is_report() -> bool:
