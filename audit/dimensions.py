@@ -14,11 +14,22 @@ import sqlalchemy as sa
 
 from audit import dialect
 from audit.schema import audit_logs
-from audit.vocab import OUTCOMES, UNCATEGORIZED, UNSET_SEVERITY
+from audit.vocab import (
+    KNOWN_SEVERITIES,
+    LEVEL_ORDER,
+    OUTCOMES,
+    SEVERITY_LEVELS,
+    UNCATEGORIZED,
+    UNSET_SEVERITY,
+    security_event_clause,
+    severity_in_levels,
+    severity_level_expression,
+)
 
 LIKE_ESCAPE = "\\"
 INT32_MAX = 2**31 - 1  # audit_logs.id, audit_logs.user_id and users.id are 32-bit in Enclava
 NO_VALUE = "(none)"
+SYSTEM_USER = "system"  # the user filter's word for events without a user
 
 
 class Match(Enum):
@@ -29,6 +40,8 @@ class Match(Enum):
     ALL_TAGS = "all_tags"  # every chosen value is in the row's JSON list
     PATTERN = "pattern"  # one value: exact, or a prefix when it ends in *, . or :
     EXACT = "exact"  # one exact value
+    LEVEL = "level"  # severity levels, each including its synonyms (high includes error)
+    SECURITY = "security"  # "yes" for Enclava's security events, "no" for the rest
 
 
 class Mask(Enum):
@@ -61,7 +74,7 @@ class Dimension:
 
     @property
     def multi(self) -> bool:
-        return self.match in (Match.ANY_OF, Match.OUTCOME, Match.ALL_TAGS)
+        return self.match not in (Match.PATTERN, Match.EXACT)
 
     @property
     def empty(self) -> tuple[()] | str:
@@ -78,6 +91,10 @@ class Dimension:
             return sa.case(
                 (success.is_(True), "success"), (success.is_(False), "failure"), else_="unknown"
             )
+        if self.match is Match.LEVEL:
+            return severity_level_expression(self.sql_column)
+        if self.match is Match.SECURITY:
+            return sa.case((security_event_clause(), "yes"), else_="no")
         return self.sql_column
 
     def label(self, value: Any) -> str:
@@ -88,9 +105,15 @@ class Dimension:
 
     def typed(self, text: str) -> int | str | None:
         """A value from the URL or a chart as this dimension holds it; ``None`` if invalid."""
+        if self.null_label is not None and text == self.null_label:
+            return text
         if self.integer:
             return parse_id(text)
         if self.match is Match.OUTCOME and text not in OUTCOMES:
+            return None
+        if self.match is Match.LEVEL and text not in LEVEL_ORDER:
+            return None
+        if self.match is Match.SECURITY and text not in ("yes", "no"):
             return None
         return text
 
@@ -107,10 +130,17 @@ class Dimension:
             return sa.or_(*(_outcome_is(column, v) for v in values))
         if self.match is Match.ALL_TAGS:
             return sa.and_(*(dialect.json_list_contains(column, dialect_name, v) for v in values))
+        if self.match is Match.SECURITY:
+            flagged = security_event_clause()
+            return sa.or_(*(flagged if v == "yes" else sa.not_(flagged) for v in set(values)))
+        if self.null_label is not None and values[0] == self.null_label and not self.multi:
+            return column.is_(None)
         if self.match is Match.PATTERN:
             return _pattern_clause(column, str(values[0]))
         if self.match is Match.EXACT:
             return column == values[0]
+        if self.match is Match.LEVEL:
+            return severity_in_levels(column, values)
         real = [v for v in values if v != self.null_label]
         parts: list[sa.ColumnElement[bool]] = [column.in_(real)] if real else []
         if self.null_label is not None and self.null_label in values:
@@ -122,6 +152,12 @@ class Dimension:
         column = self.sql_column
         if self.match is Match.OUTCOME:
             return sa.not_(_outcome_is(column, value))
+        if self.match is Match.SECURITY:
+            return self.clause(["no" if value == "yes" else "yes"], "")
+        if self.match is Match.LEVEL and value == self.null_label:
+            return column.in_(KNOWN_SEVERITIES)
+        if self.match is Match.LEVEL:
+            return sa.or_(column.is_(None), column.not_in(SEVERITY_LEVELS[value]))
         if self.null_label is not None and value == self.null_label:
             return column.is_not(None)
         return sa.or_(column.is_(None), column != value)
@@ -173,9 +209,14 @@ def parse_id(text: str | None) -> int | None:
 
 REGISTRY: tuple[Dimension, ...] = (
     Dimension(
-        "severity", "severity", "severities", "Severity", "severity",
-        null_label=UNSET_SEVERITY, excludable=True, bar_facet=True, explorer_facet=True,
-        drillable=True, breakdown=True,
+        "severity", "severity", "severities", "Severity", "severity", match=Match.LEVEL,
+        null_label=UNSET_SEVERITY, excludable=True, bar_facet=True, drillable=True,
+        breakdown=True, hint="critical, high (incl. error), medium (incl. warning), "
+        "low (incl. info), unset (none or other)",
+    ),
+    Dimension(
+        "raw_severity", "raw_severity", "raw_severities", "Severity as written", "severity",
+        null_label=NO_VALUE, excludable=True, explorer_facet=True, drillable=True,
     ),
     Dimension(
         "category", "category", "categories", "Category", "category",
@@ -195,11 +236,16 @@ REGISTRY: tuple[Dimension, ...] = (
         excludable=True, bar_facet=True, explorer_facet=True, drillable=True, breakdown=True,
     ),
     Dimension(
-        "user", "user", "users", "User", "user_id", integer=True,
+        "security", "security", "security", "Security event", "action", match=Match.SECURITY,
+        explorer_facet=True, drillable=True,
+        hint="yes: the security category or a security action (login, permission_grant, …)",
+    ),
+    Dimension(
+        "user", "user", "users", "User", "user_id", integer=True, null_label=SYSTEM_USER,
         excludable=True, explorer_facet=True, drillable=True, mask=Mask.IDENTITY,
     ),
     Dimension(
-        "ip", "ip", "ip", "IP address", "ip_address", match=Match.PATTERN,
+        "ip", "ip", "ip", "IP address", "ip_address", match=Match.PATTERN, null_label=NO_VALUE,
         excludable=True, explorer_facet=True, drillable=True, mask=Mask.IP,
         hint="exact, or a prefix ending in . or *",
     ),

@@ -26,6 +26,8 @@ def narrow(flt: AuditFilter, by: str, value: Any) -> AuditFilter | None:
     dimension = DIMENSIONS[by]
     if not dimension.drillable:
         raise ValueError(f"{by!r} is not a drillable dimension")
+    if value is None:  # NULL: selectable where the dimension has a word for it
+        value = dimension.null_label
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():  # plotly may hand ids back as floats

@@ -74,6 +74,14 @@ def to_naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def local_naive(naive_utc: datetime, tz: str) -> datetime:
+    """A naive UTC moment as naive wall time in ``tz`` (unchanged where it would overflow)."""
+    try:
+        return naive_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    except OverflowError:
+        return naive_utc
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

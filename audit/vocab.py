@@ -12,30 +12,68 @@ from audit.schema import audit_logs
 UNSET_SEVERITY = "unset"
 UNCATEGORIZED = "uncategorized"
 
-# Known severities, most severe first. Synonyms seen in Enclava's docs rank with their peer.
-SEVERITY_RANK: dict[str, int] = {
-    "critical": 0,
-    "high": 1,
-    "error": 1,
-    "medium": 2,
-    "warning": 2,
-    "low": 3,
-    "info": 4,
+# One ordered scale for two vocabularies: Enclava's model writes low/medium/high/critical,
+# its real writers info/warning/error. Each raw value counts at its level; NULL and any
+# value outside both vocabularies count as unset (and stay visible raw in the explorer).
+SEVERITY_LEVELS: dict[str, tuple[str, ...]] = {
+    "critical": ("critical",),
+    "high": ("high", "error"),
+    "medium": ("medium", "warning"),
+    "low": ("low", "info"),
 }
-KNOWN_SEVERITIES: tuple[str, ...] = tuple(SEVERITY_RANK)
-HIGH_SEVERITIES: tuple[str, ...] = ("critical", "high", "error")
+LEVEL_ORDER: tuple[str, ...] = (*SEVERITY_LEVELS, UNSET_SEVERITY)
+KNOWN_SEVERITIES: tuple[str, ...] = tuple(raw for raws in SEVERITY_LEVELS.values() for raw in raws)
+HIGH_SEVERITIES: tuple[str, ...] = SEVERITY_LEVELS["critical"] + SEVERITY_LEVELS["high"]
+LEVEL_OF: dict[str, str] = {raw: level for level, raws in SEVERITY_LEVELS.items() for raw in raws}
 
 SEVERITY_COLORS: dict[str, str] = {
     "critical": "#7f1d1d",
     "high": "#dc2626",
-    "error": "#ef4444",
     "medium": "#f59e0b",
-    "warning": "#fbbf24",
-    "low": "#3b82f6",
-    "info": "#94a3b8",
-    UNSET_SEVERITY: "#d1d5db",
+    "low": "#60a5fa",
+    UNSET_SEVERITY: "#cbd5e1",
 }
-OTHER_SEVERITY_COLOR = "#a855f7"
+
+
+def severity_level(raw: str | None) -> str:
+    """The level a raw severity counts at."""
+    return LEVEL_OF.get(raw, UNSET_SEVERITY) if raw is not None else UNSET_SEVERITY
+
+
+def level_label(level: str) -> str:
+    """A level as legends and help name it, with the raw values it includes:
+    "high (incl. error)", "unset (none or other)"."""
+    if level == UNSET_SEVERITY:
+        return "unset (none or other)"
+    others = [raw for raw in SEVERITY_LEVELS.get(level, ()) if raw != level]
+    return f"{level} (incl. {', '.join(others)})" if others else level
+
+
+def severity_level_expression(column: sa.ColumnElement) -> sa.ColumnElement[str]:
+    """SQL form of :func:`severity_level`."""
+    whens = [(column.in_(raws), level) for level, raws in SEVERITY_LEVELS.items()]
+    return sa.case(*whens, else_=UNSET_SEVERITY)
+
+
+def severity_in_levels(column: sa.ColumnElement, levels: Iterable[str]) -> sa.ColumnElement[bool]:
+    """Rows whose severity counts at one of ``levels``."""
+    chosen = set(levels)
+    raws = [raw for level in SEVERITY_LEVELS if level in chosen for raw in SEVERITY_LEVELS[level]]
+    parts: list[sa.ColumnElement[bool]] = [column.in_(raws)] if raws else []
+    if UNSET_SEVERITY in chosen:
+        parts += [column.is_(None), column.not_in(KNOWN_SEVERITIES)]
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def order_severities(levels: Iterable[str]) -> list[str]:
+    """Levels most severe first, unset last (anything else after, by name)."""
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    return sorted(set(levels), key=lambda v: (rank.get(v, len(rank)), v))
+
+
+def severity_color(level: str) -> str:
+    return SEVERITY_COLORS.get(level, SEVERITY_COLORS[UNSET_SEVERITY])
+
 
 OUTCOME_COLORS: dict[str, str] = {
     "success": "#16a34a",
@@ -66,30 +104,8 @@ SECURITY_ACTIONS: frozenset[str] = frozenset(
 SECURITY_CATEGORY = "security"
 
 
-def severity_label(value: str | None) -> str:
-    return UNSET_SEVERITY if value is None else value
-
-
 def category_label(value: str | None) -> str:
     return UNCATEGORIZED if value is None else value
-
-
-def severity_sort_key(label: str) -> tuple[int, str]:
-    """Known severities by rank (a synonym after its peer), then unknown values by name,
-    then ``unset`` last."""
-    if label in SEVERITY_RANK:
-        return (KNOWN_SEVERITIES.index(label), "")
-    if label == UNSET_SEVERITY:
-        return (len(KNOWN_SEVERITIES) + 1, "")
-    return (len(KNOWN_SEVERITIES), label)
-
-
-def order_severities(labels: Iterable[str]) -> list[str]:
-    return sorted(set(labels), key=severity_sort_key)
-
-
-def severity_color(label: str) -> str:
-    return SEVERITY_COLORS.get(label, OTHER_SEVERITY_COLOR)
 
 
 def outcome_label(success: bool | None) -> str:
@@ -111,4 +127,5 @@ def security_event_clause() -> sa.ColumnElement[bool]:
 
 
 def high_severity_clause() -> sa.ColumnElement[bool]:
+    """Severity at the critical or high level (high includes error)."""
     return audit_logs.c.severity.in_(HIGH_SEVERITIES)

@@ -14,7 +14,7 @@ st.title("Overview")
 st.caption(ctx.window_text)
 plan = plans.overview_plan(ctx.filter, url_breakdown())
 kpis = data.fetch(plan.kpis, ctx.source, ctx.now)
-kpi_row(kpis)
+kpi_row(kpis, ctx)
 
 if kpis.current["Events"]:
     volume_section(ctx, plan)

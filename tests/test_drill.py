@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from audit import drill
 from audit.filters import AuditFilter
+from audit.kpis import change, format_delta, format_kpi
 from audit.timerange import TimeWindow
-from audit.ui.widgets import format_delta, format_kpi
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -57,7 +57,18 @@ def test_kpi_formatting() -> None:
     assert format_delta("Events", 110, 100) == "+10 (+10%)"
     assert format_delta("Events", 5, 0) == "+5"
     assert format_delta("Failure rate", 0.05, 0.03) == "+2.0 pp"
-    assert format_delta("Events", 5, None) is None
+    assert change("Events", 5, None, compared=True).text is None
+
+
+def test_no_comparison_against_nothing_and_no_change_is_neutral() -> None:
+    nothing = change("Events", 49_930, 0, compared=False)
+    assert nothing.text == "no earlier events to compare" and nothing.arrow == "off"
+    assert change("Failure rate", 0.04, 0.08, compared=False).color == "off"
+    same = change("Failed", 12, 12, compared=True)
+    assert same == type(same)("±0", "off", "off")
+    rise = change("Failed", 13, 12, compared=True)
+    assert rise.color == "inverse" and rise.arrow == "auto"
+    assert change("Security events", 20, 10, compared=True).color == "off"
 
 
 def test_huge_relative_changes_show_the_count_alone() -> None:

@@ -16,12 +16,11 @@ from audit.dimensions import (
     REGISTRY,
     Dimension,
     Match,
-    parse_id,
     split_exclusion,
 )
 from audit.filters.model import AuditFilter, Params
 from audit.timerange import CUSTOM, DEFAULT_PRESET, PRESETS, is_valid_timezone
-from audit.vocab import OUTCOMES
+from audit.vocab import LEVEL_OF, LEVEL_ORDER, OUTCOMES
 
 MAX_TEXT_LENGTH = 1000
 FILTER_PARAM_NAMES: frozenset[str] = frozenset(
@@ -132,11 +131,32 @@ class _Parser:
         if not dimension.multi:
             return self.text(key)
         if dimension.integer:
-            kept = self.checked(key, lambda v: parse_id(v) is not None, _id_problem("user id"))
-            return _dedupe(parse_id(v) for v in kept)
+            problem = _id_problem("user id") + f", or {dimension.null_label}"
+            kept = self.checked(key, lambda v: dimension.typed(v) is not None, problem)
+            return _dedupe(dimension.typed(v) for v in kept)
         if dimension.match is Match.OUTCOME:
             return self.checked(key, OUTCOMES.__contains__, "use " + ", ".join(OUTCOMES))
+        if dimension.match is Match.LEVEL:
+            return self.levels(key)
         return self.strings(key)
+
+    def levels(self, key: str) -> tuple[str, ...]:
+        """Severity levels; a raw synonym (error, warning, info) counts at its level."""
+        kept = []
+        for value in self.strings(key):
+            level = value if value in LEVEL_ORDER else LEVEL_OF.get(value)
+            if level is None:
+                self.notices.append(
+                    f"Ignored {key}={value[:60]!r}: use " + ", ".join(LEVEL_ORDER) + "."
+                )
+            elif level != value:
+                self.notices.append(
+                    f"{key}={value} counts at the {level} level: showing {level}; "
+                    f"raw_severity={value} shows {value} alone."
+                )
+            if level is not None:
+                kept.append(level)
+        return _dedupe(kept)
 
     def parse(self) -> tuple[AuditFilter, list[str]]:
         tz = self.timezone()

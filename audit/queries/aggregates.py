@@ -17,12 +17,11 @@ from audit.dimensions import DIMENSIONS, Dimension
 from audit.filters import AuditFilter
 from audit.queries.users import user_column, user_label
 from audit.schema import audit_logs, users
-from audit.timerange import TimeWindow, choose_bucket
+from audit.timerange import TimeWindow, choose_bucket, local_naive
 from audit.vocab import (
     category_label,
     high_severity_clause,
     security_event_clause,
-    severity_label,
 )
 
 c = audit_logs.c
@@ -91,7 +90,16 @@ def volume(
         frame = _bucket_frame(rows)
         frame["value"] = frame["value"].astype("string")
     frame.attrs["width"] = width
+    frame.attrs["span"] = _local_span(span, flt.tz)
     return frame
+
+
+def _local_span(span: TimeWindow, tz: str) -> tuple[datetime | None, datetime | None]:
+    """The charted range in the display timezone (naive local), for the time axis."""
+    return (
+        local_naive(span.start, tz) if span.start else None,
+        local_naive(span.end, tz) if span.end else None,
+    )
 
 
 CONCURRENT_QUERIES = 3  # a page's independent queries run this many at once
@@ -109,6 +117,7 @@ class OverviewCounts:
 
     width: str
     rows: tuple[tuple[Any, ...], ...]
+    span: tuple[datetime | None, datetime | None] = (None, None)  # local, for the time axis
 
     def volume(self, by: str) -> pd.DataFrame:
         """As :func:`volume` gives it for ``by`` in :data:`COUNTED_TOGETHER`."""
@@ -123,6 +132,7 @@ class OverviewCounts:
         frame["value"] = frame["value"].astype("string")
         frame = frame.sort_values(["bucket", "value"], kind="stable", ignore_index=True)
         frame.attrs["width"] = self.width
+        frame.attrs["span"] = self.span
         return frame
 
     def top(self, by: str, limit: int) -> pd.DataFrame:
@@ -139,7 +149,7 @@ class OverviewCounts:
         """As :func:`severity_by_category` gives it."""
         totals: dict[tuple[str, str], int] = {}
         for _, severity, category, _, count in self.rows:
-            key = (severity_label(severity), category_label(category))
+            key = (severity, category_label(category))
             totals[key] = totals.get(key, 0) + count
         frame = pd.DataFrame(
             [(s, k, n) for (s, k), n in totals.items()], columns=["severity", "category", "count"]
@@ -153,7 +163,7 @@ def overview_counts(source: Source, flt: AuditFilter, now: datetime) -> Overview
     span = effective_window(source, flt, now)
     width = choose_bucket(span.span)
     if span.start is None or span.end is None:
-        return OverviewCounts(width, ())
+        return OverviewCounts(width, (), _local_span(span, flt.tz))
     local = dialect.local_time(c.created_at, source.dialect, flt.tz, span.start, span.end)
     bucket = dialect.truncate(local, source.dialect, width).label("bucket")
     values = [DIMENSIONS[by].expression().label(by) for by in COUNTED_TOGETHER]
@@ -163,7 +173,7 @@ def overview_counts(source: Source, flt: AuditFilter, now: datetime) -> Overview
         .group_by(bucket, *values)
     )
     rows = tuple((*row[:-1], int(row[-1])) for row in source.rows(statement))
-    return OverviewCounts(width, rows)
+    return OverviewCounts(width, rows, _local_span(span, flt.tz))
 
 
 def top_values(
@@ -279,26 +289,45 @@ class Kpis:
 
     current: dict[str, float | None]
     previous: dict[str, float | None] | None
+    # The previous period lies wholly within the table's history (its first event is no
+    # later than the period's start): only then is a change against it meaningful.
+    comparable: bool = False
 
 
 def kpis(source: Source, flt: AuditFilter, now: datetime) -> Kpis:
     window = flt.window(now)
     previous = window.previous()
+    if previous is None:
+        return Kpis(_kpi_values(source, flt, now, window), None)
+    # Read as it is stored: SQLite may hold a bad row's time as text of any shape.
+    first = source.scalar(sa.select(sa.func.min(c.created_at, type_=sa.String)))
     return Kpis(
         _kpi_values(source, flt, now, window),
-        _kpi_values(source, flt, now, previous) if previous else None,
+        _kpi_values(source, flt, now, previous),
+        first is not None and previous.start is not None and _naive(first) <= previous.start,
     )
+
+
+def _naive(moment: Any) -> datetime:
+    """``created_at`` as a datetime; text that is no time compares as the latest moment."""
+    if isinstance(moment, datetime):
+        return moment
+    try:
+        return datetime.fromisoformat(str(moment))
+    except ValueError:
+        return datetime.max
 
 
 def severity_by_category(source: Source, flt: AuditFilter, now: datetime) -> pd.DataFrame:
     """Event counts per (severity, category). Columns: severity, category, count."""
     count = sa.func.count().label("count")
+    level = DIMENSIONS["severity"].expression().label("severity")
     statement = (
-        sa.select(c.severity, c.category, count)
+        sa.select(level, c.category, count)
         .where(source.where(flt, now))
-        .group_by(c.severity, c.category)
+        .group_by(level, c.category)
     )
-    rows = [(severity_label(s), category_label(k), n) for s, k, n in source.rows(statement)]
+    rows = [(s, category_label(k), n) for s, k, n in source.rows(statement)]
     frame = pd.DataFrame(rows, columns=["severity", "category", "count"])
     frame["count"] = frame["count"].astype("int64")
     return frame

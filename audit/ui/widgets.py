@@ -8,48 +8,52 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from audit import kpis as kpi
 from audit.filters import AuditFilter
 from audit.queries import Kpis
+from audit.ui.urlstate import NOW_PARAM
+from audit.ui.view import PageContext
 
 EXPLORER_PAGE = "pages/explorer.py"
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
-# Up is bad for these; for the rest, a change is neither good nor bad.
-BAD_WHEN_UP = frozenset({"Failed", "Failure rate", "Security events", "High & critical"})
 NONCE_KEY = "drill_nonce"
-MAX_SHOWN_RATIO = 10  # past +1000 %, a percentage says nothing: show the count alone
+# Seven labels fit their tiles at 1280 px: a slightly smaller label font, never wrapped.
+KPI_CSS = """<style>
+[data-testid="stMetricLabel"] p { font-size: 0.82rem; white-space: nowrap; }
+</style>"""
 
 
-def format_kpi(label: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    if label == "Failure rate":
-        return f"{value:.1%}"
-    return f"{int(value):,}"
-
-
-def format_delta(label: str, value: float | None, previous: float | None) -> str | None:
-    """Change against the previous period: absolute and relative; rates in points."""
-    if value is None or previous is None:
-        return None
-    if label == "Failure rate":
-        return f"{(value - previous) * 100:+.1f} pp"
-    change = value - previous
-    if previous == 0 or abs(change / previous) >= MAX_SHOWN_RATIO:
-        return f"{int(change):+,}"
-    return f"{int(change):+,} ({change / previous:+.0%})"
-
-
-def kpi_row(kpis: Kpis) -> None:
-    columns = st.columns(len(kpis.current))
+def kpi_row(kpis: Kpis, ctx: PageContext) -> None:
+    """The key figures, each with its definition and its change against the previous
+    period; under each, a link to exactly the events it counts (not in reports, and not
+    for viewers, who see no rows)."""
+    previous_window = ctx.filter.window(ctx.now).previous()
+    compared = kpis.comparable
+    st.html(KPI_CSS)
+    columns = st.columns(len(kpis.current), gap="small")
     for column, (label, value) in zip(columns, kpis.current.items(), strict=True):
         previous = kpis.previous.get(label) if kpis.previous else None
+        shift = kpi.change(label, value, previous, compared)
         column.metric(
             label,
-            format_kpi(label, value),
-            delta=format_delta(label, value, previous),
-            delta_color="inverse" if label in BAD_WHEN_UP else "off",
-            help="Change against the previous period of equal length" if kpis.previous else None,
+            kpi.format_kpi(label, value),
+            delta=shift.text,
+            delta_color=shift.color,
+            delta_arrow=shift.arrow,
+            help=None if ctx.report else kpi.help_text(label, previous_window, ctx.filter.tz),
         )
+        target = kpi.events_filter(label, ctx.filter)
+        if not ctx.report and not ctx.role.masked and target is not None:
+            column.page_link(
+                EXPLORER_PAGE,
+                label="See events",
+                icon=":material/table_rows:",
+                query_params=target.to_params() | _pinned_now(ctx),
+            )
+
+
+def _pinned_now(ctx: PageContext) -> dict[str, list[str]]:
+    return {NOW_PARAM: [ctx.now.isoformat()]} if ctx.now_pinned else {}
 
 
 STATIC_CHART_CONFIG = {"displayModeBar": False, "staticPlot": True}
