@@ -93,15 +93,22 @@ def _claims(user: Mapping[str, Any], claim: str) -> frozenset[str]:
     return frozenset()
 
 
+def _email_unverified(user: Mapping[str, Any]) -> bool:
+    """The provider says the email is not verified (some send the claim as a string)."""
+    flag = user.get("email_verified")
+    return flag is False or (isinstance(flag, str) and flag.strip().lower() == "false")
+
+
 def role_for(policy: AccessPolicy, user: Mapping[str, Any]) -> Role:
-    """The role of a signed-in user (``user`` as ``st.user`` gives it). Analyst wins."""
+    """The role of a signed-in user (``user`` as ``st.user`` gives it). Analyst wins; an
+    email the provider has not verified matches no email or domain rule."""
     if not policy.enabled:
         return Role.ANALYST
     if policy.snapshot_role is not None:
         return policy.snapshot_role
     if not user.get("is_logged_in"):
         return Role.NONE
-    email = str(user.get("email") or "")
+    email = "" if _email_unverified(user) else str(user.get("email") or "")
     claims = _claims(user, policy.role_claim)
     if (email and _listed(email, policy.analysts)) or claims & policy.analyst_claim_values:
         return Role.ANALYST

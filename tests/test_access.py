@@ -63,6 +63,21 @@ def test_policy_from_secrets_and_environment() -> None:
     assert role_for(snap, {}) is Role.VIEWER
 
 
+@pytest.mark.parametrize("flag", [False, "false", "FALSE"])
+def test_an_unverified_email_matches_no_email_or_domain_rule(flag: object) -> None:
+    for email in ("ann@corp.example", "bob@sec.example", "vic@corp.example"):
+        user = {"is_logged_in": True, "email": email, "email_verified": flag}
+        assert role_for(POLICY, user) is Role.NONE
+    claimed = {"is_logged_in": True, "email": "ann@corp.example", "email_verified": flag}
+    assert role_for(POLICY, claimed | {"groups": ["audit-viewer"]}) is Role.VIEWER
+
+
+@pytest.mark.parametrize("flag", [True, "true"])
+def test_a_verified_email_matches_its_rules(flag: object) -> None:
+    user = {"is_logged_in": True, "email": "bob@sec.example", "email_verified": flag}
+    assert role_for(POLICY, user) is Role.ANALYST
+
+
 def test_an_empty_auth_table_still_means_sign_in() -> None:
     # Streamlit treats any [auth] table as sign-in configured: never serve rows to anyone.
     policy = load_policy(env={}, secrets={"auth": {}})

@@ -35,6 +35,8 @@ ANALYST = {"is_logged_in": True, "email": "ann@corp.example", "name": "Ann"}
 VIEWER = {"is_logged_in": True, "email": "vic@corp.example", "name": "Vic"}
 STRANGER = {"is_logged_in": True, "email": "eve@elsewhere.example", "name": "Eve"}
 SIGNED_OUT = {"is_logged_in": False}
+# The provider says so: an email it has not verified may be anyone's.
+UNVERIFIED_ANALYST = ANALYST | {"email_verified": False}
 
 
 Place = Callable[[str, str], None]
@@ -122,6 +124,13 @@ def test_unknown_and_signed_out_users_get_nothing(signed_in_app) -> None:
         assert not at.exception
         assert expected in page_text(at) + " ".join(b.label for b in at.button)
         assert not at.metric and not at.get("plotly_chart")
+
+
+def test_an_unverified_email_gets_nothing(signed_in_app) -> None:
+    at = signed_in_app(UNVERIFIED_ANALYST)
+    assert not at.exception
+    assert "no role" in page_text(at)
+    assert not at.metric and not at.get("plotly_chart")
 
 
 @pytest.mark.parametrize("where", ["home", "cwd"])
