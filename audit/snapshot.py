@@ -80,7 +80,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--role",
         choices=("viewer", "analyst"),
         help="the role the dashboard started for this run draws, with or without sign-in "
-        "(a browser job cannot sign in); viewer masks IPs and emails",
+        "(a browser job cannot sign in); viewer masks IPs and emails. Not with --url",
     )
     return parser.parse_args(argv)
 
@@ -109,6 +109,15 @@ def _check_database(db_url: str | None) -> str:
     if not health.ok:
         raise SnapshotError(f"{health.message} {health.fix}")
     return url
+
+
+def _refuse_role_for_running_dashboard(args: argparse.Namespace) -> None:
+    if args.url and args.role:
+        raise SnapshotError(
+            "--role needs a dashboard this command starts (--db, or the configured database): "
+            "a running dashboard (--url) draws its own users' roles and cannot be made to draw "
+            "another for this job. Drop --url, or drop --role."
+        )
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,7 @@ def take_snapshots(args: argparse.Namespace) -> list[Path]:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
+    _refuse_role_for_running_dashboard(args)
     query, tz = report_query(args.query)
     names = list(ALL_PAGES) if args.all else list(dict.fromkeys(args.page))
     args.out.mkdir(parents=True, exist_ok=True)

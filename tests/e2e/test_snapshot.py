@@ -181,6 +181,17 @@ def test_a_viewer_snapshot_is_masked_with_or_without_sign_in(
     assert not FULL_IPV4.search(text), FULL_IPV4.findall(text)
 
 
+def test_a_running_dashboard_cannot_be_given_a_role(app_url: str, tmp_path: Path) -> None:
+    # The command cannot make a server it did not start draw a role: no silent analyst report.
+    for role in ("viewer", "analyst"):
+        result = snapshot(
+            "--url", app_url, "--role", role, "--page", "overview", "--out", str(tmp_path)
+        )
+        assert result.returncode == 1
+        assert "--role" in result.stderr and "--url" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_snapshot_role_is_drawn_only_for_the_run_secret(
     e2e_db: str, tmp_path: Path, page: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
