@@ -31,9 +31,9 @@ navigation = st.navigation(
 try:
     plans = {overview: overview_sections.planned_calls, security: security_sections.planned_calls}
     plan = plans.get(navigation)
-    setup([overview, explorer, security], current=navigation, plan=plan)
+    role = setup([overview, explorer, security], current=navigation, plan=plan).role
     navigation.run()
 except sa.exc.DBAPIError as error:  # timeout or lost database: a message, not a traceback
     show_query_failure(error)
 else:
-    mark_complete()
+    mark_complete(role)

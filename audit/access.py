@@ -1,14 +1,17 @@
 """Who may see what. Off unless an ``[auth]`` section (Streamlit's OIDC sign-in) is
 configured; then each signed-in user is an analyst (rows, details, exports), a viewer
-(totals and charts, IP addresses and emails masked) or nobody. Pure functions."""
+(totals and charts, IP addresses and emails masked) or nobody. A dashboard started by the
+snapshot command draws the role it was given for the browser job that presents the run's
+secret, with or without sign-in. Pure functions."""
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
 from typing import Any
@@ -17,7 +20,13 @@ from audit.config import environment_with_secrets, read_secrets
 from audit.dimensions import DIMENSIONS, REGISTRY, Mask, excluded_values, split_exclusion
 from audit.filters import AuditFilter
 
+# Set by the snapshot command for the dashboard it starts: the role its browser job gets,
+# and the random secret of that run which the job presents in the SNAPSHOT_COOKIE cookie.
 SNAPSHOT_ROLE_ENV = "AUDIT_SNAPSHOT_ROLE"
+SNAPSHOT_SECRET_ENV = "AUDIT_SNAPSHOT_SECRET"
+SNAPSHOT_COOKIE = "audit_snapshot_secret"
+# Shorter is not a per-run random secret but something typed or left over: ignored.
+MIN_SNAPSHOT_SECRET_LENGTH = 32
 
 
 class Role(Enum):
@@ -44,7 +53,9 @@ class AccessPolicy:
     role_claim: str = ""
     analyst_claim_values: frozenset[str] = frozenset({"audit-analyst"})
     viewer_claim_values: frozenset[str] = frozenset({"audit-viewer"})
+    # Both or neither: the role for the request that presents the secret.
     snapshot_role: Role | None = None
+    snapshot_secret: str = field(default="", repr=False)
 
 
 def _set(value: Any) -> frozenset[str]:
@@ -64,7 +75,7 @@ def load_policy(
     def pick(name: str, default: Any = None) -> Any:
         return env.get(f"AUDIT_{name.upper()}") or section.get(name, default)
 
-    snapshot = env.get(SNAPSHOT_ROLE_ENV, "").strip().lower()
+    snapshot_role, snapshot_secret = _snapshot_grant(env)
     return AccessPolicy(
         # As Streamlit: an [auth] table, even an empty one, means sign-in is configured.
         enabled="auth" in secrets,
@@ -73,8 +84,28 @@ def load_policy(
         role_claim=str(pick("role_claim", "") or ""),
         analyst_claim_values=_set(pick("analyst_claim_values", ["audit-analyst"])),
         viewer_claim_values=_set(pick("viewer_claim_values", ["audit-viewer"])),
-        snapshot_role=Role(snapshot) if snapshot in ("analyst", "viewer") else None,
+        snapshot_role=snapshot_role,
+        snapshot_secret=snapshot_secret,
     )
+
+
+def _snapshot_grant(env: Mapping[str, str]) -> tuple[Role | None, str]:
+    """The snapshot role and its run's secret, or nothing when either is missing."""
+    role = env.get(SNAPSHOT_ROLE_ENV, "").strip().lower()
+    secret = env.get(SNAPSHOT_SECRET_ENV, "").strip()
+    if role not in (Role.ANALYST.value, Role.VIEWER.value):
+        return None, ""
+    if len(secret) < MIN_SNAPSHOT_SECRET_LENGTH:
+        return None, ""
+    return Role(role), secret
+
+
+def _snapshot_role(policy: AccessPolicy, presented_secret: str | None) -> Role | None:
+    if policy.snapshot_role is None or not policy.snapshot_secret or not presented_secret:
+        return None
+    if not hmac.compare_digest(presented_secret.encode(), policy.snapshot_secret.encode()):
+        return None
+    return policy.snapshot_role
 
 
 def _listed(email: str, entries: frozenset[str]) -> bool:
@@ -92,15 +123,27 @@ def _claims(user: Mapping[str, Any], claim: str) -> frozenset[str]:
     return frozenset()
 
 
-def role_for(policy: AccessPolicy, user: Mapping[str, Any]) -> Role:
-    """The role of a signed-in user (``user`` as ``st.user`` gives it). Analyst wins."""
+def _email_unverified(user: Mapping[str, Any]) -> bool:
+    """The provider says the email is not verified (some send the claim as a string)."""
+    flag = user.get("email_verified")
+    return flag is False or (isinstance(flag, str) and flag.strip().lower() == "false")
+
+
+def role_for(
+    policy: AccessPolicy, user: Mapping[str, Any], presented_secret: str | None = None
+) -> Role:
+    """The role of a request: the snapshot role when it presents the snapshot run's secret;
+    else, with sign-in, the signed-in user's (``user`` as ``st.user`` gives it; analyst
+    wins; an email the provider has not verified matches no email or domain rule); without
+    sign-in, analyst."""
+    snapshot_role = _snapshot_role(policy, presented_secret)
+    if snapshot_role is not None:
+        return snapshot_role
     if not policy.enabled:
         return Role.ANALYST
-    if policy.snapshot_role is not None:
-        return policy.snapshot_role
     if not user.get("is_logged_in"):
         return Role.NONE
-    email = str(user.get("email") or "")
+    email = "" if _email_unverified(user) else str(user.get("email") or "")
     claims = _claims(user, policy.role_claim)
     if (email and _listed(email, policy.analysts)) or claims & policy.analyst_claim_values:
         return Role.ANALYST

@@ -3,8 +3,10 @@
     python -m audit.snapshot --all --query 'range=7d&tz=Europe/Berlin' --out reports/
 
 Without ``--url`` it starts its own dashboard over ``--db`` (default: the configured
-database) on a free port, and stops it afterwards. It exits non-zero, writes no image,
-and says why when a page shows an error, is not drawn in time, or the database is down."""
+database) on a free port, and stops it afterwards; ``--role`` is drawn by that dashboard
+only (for the browser job that presents this run's random secret), and checked on every
+page. It exits non-zero, writes no image, and says why when a page shows an error, is
+not drawn in time, draws another role, or the database is down."""
 
 from __future__ import annotations
 
@@ -13,15 +15,22 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_urlsafe
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
-from audit.access import SNAPSHOT_ROLE_ENV
+from audit.access import SNAPSHOT_COOKIE, SNAPSHOT_ROLE_ENV, SNAPSHOT_SECRET_ENV
 from audit.browser import PageNotReady, launch, wait_until_drawn
 from audit.config import ConfigError, load_settings
 from audit.db import check_database, create_readonly_engine
 from audit.filters import AuditFilter
+from audit.markers import COMPLETE_MARKER_ID, ROLE_ATTRIBUTE
 from audit.server import ServerError, running_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 PAGES: dict[str, str] = {
     "overview": "",
@@ -37,6 +46,10 @@ FORMATS = ("png", "pdf")
 
 class SnapshotError(RuntimeError):
     """Why no image was written."""
+
+
+class RoleNotDrawn(SnapshotError):
+    """The page was drawn for another role than --role."""
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -66,8 +79,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--role",
         choices=("viewer", "analyst"),
-        help="when sign-in is configured: the role the dashboard started for this run shows "
-        "(a browser job cannot sign in); viewer masks IPs and emails",
+        help="the role the dashboard started for this run draws, with or without sign-in "
+        "(a browser job cannot sign in); viewer masks IPs and emails. Not with --url",
     )
     return parser.parse_args(argv)
 
@@ -98,22 +111,79 @@ def _check_database(db_url: str | None) -> str:
     return url
 
 
+def _refuse_role_for_running_dashboard(args: argparse.Namespace) -> None:
+    if args.url and args.role:
+        raise SnapshotError(
+            "--role needs a dashboard this command starts (--db, or the configured database): "
+            "a running dashboard (--url) draws its own users' roles and cannot be made to draw "
+            "another for this job. Drop --url, or drop --role."
+        )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Where the pages are, and the run's secret the browser job presents (with --role)."""
+
+    base_url: str
+    secret: str | None = None
+
+
+def snapshot_cookie(base_url: str, secret: str) -> dict[str, Any]:
+    """The cookie in which the browser job presents the run's secret: sent to the
+    dashboard only, never part of a URL, so no link or text of the page can show it."""
+    return {
+        "name": SNAPSHOT_COOKIE,
+        "value": secret,
+        "url": base_url,
+        "httpOnly": True,
+        "sameSite": "Strict",
+    }
+
+
 @contextmanager
-def _dashboard(args: argparse.Namespace) -> Iterator[str]:
+def _dashboard(args: argparse.Namespace) -> Iterator[Dashboard]:
     if args.url:
-        yield args.url.rstrip("/")
+        yield Dashboard(args.url.rstrip("/"))
         return
+    secret = token_urlsafe(32) if args.role else None  # new for every run
+    # Set even when empty, so a leftover in this command's environment never reaches it.
+    env = {SNAPSHOT_ROLE_ENV: args.role or "", SNAPSHOT_SECRET_ENV: secret or ""}
     try:
-        env = {SNAPSHOT_ROLE_ENV: args.role} if args.role else {}
         with running_server(_check_database(args.db), env=env) as base_url:
-            yield base_url
+            yield Dashboard(base_url, secret)
     except ServerError as exc:
         raise SnapshotError(str(exc)) from exc
 
 
-def _capture(page, url: str, target: Path, args: argparse.Namespace) -> None:
+def _new_context(
+    browser: Browser, dashboard: Dashboard, tz: str, args: argparse.Namespace
+) -> BrowserContext:
+    context = browser.new_context(
+        viewport={"width": args.width, "height": 1000},
+        device_scale_factor=args.scale,
+        timezone_id=tz,
+        locale="en-US",
+    )
+    if dashboard.secret:
+        context.add_cookies([snapshot_cookie(dashboard.base_url, dashboard.secret)])
+    return context
+
+
+def drawn_role(page: Page) -> str | None:
+    """The role the drawn page says it was drawn for (on its completion marker)."""
+    return page.get_attribute(f"#{COMPLETE_MARKER_ID}", ROLE_ATTRIBUTE)
+
+
+def _check_role(page: Page, wanted: str | None) -> None:
+    drawn = drawn_role(page)
+    if wanted and drawn != wanted:
+        raise RoleNotDrawn(f"the page was drawn for the role {drawn!r}, not {wanted!r}")
+
+
+def _capture(page: Page, url: str, target: Path, args: argparse.Namespace) -> None:
     page.goto(url)
     wait_until_drawn(page, timeout=args.timeout)
+    _check_role(page, args.role)
     height = int(page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight"))
     page.set_viewport_size({"width": args.width, "height": max(height, 200)})
     wait_until_drawn(page, timeout=args.timeout)
@@ -132,28 +202,25 @@ def take_snapshots(args: argparse.Namespace) -> list[Path]:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
+    _refuse_role_for_running_dashboard(args)
     query, tz = report_query(args.query)
     names = list(ALL_PAGES) if args.all else list(dict.fromkeys(args.page))
     args.out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with _dashboard(args) as base_url, sync_playwright() as playwright:
+    with _dashboard(args) as dashboard, sync_playwright() as playwright:
         try:
             browser = launch(playwright)
         except PlaywrightError as exc:
             raise SnapshotError(f"cannot start Chromium at /usr/bin/chromium: {exc}") from exc
         try:
             for name in names:
-                context = browser.new_context(
-                    viewport={"width": args.width, "height": 1000},
-                    device_scale_factor=args.scale,
-                    timezone_id=tz,
-                    locale="en-US",
-                )
+                context = _new_context(browser, dashboard, tz, args)
                 target = args.out / f"{name}.{args.format}"
                 started = time.perf_counter()
+                url = f"{dashboard.base_url}/{PAGES[name]}?{query}"
                 try:
-                    _capture(context.new_page(), f"{base_url}/{PAGES[name]}?{query}", target, args)
-                except (PageNotReady, PlaywrightError) as exc:
+                    _capture(context.new_page(), url, target, args)
+                except (PageNotReady, RoleNotDrawn, PlaywrightError) as exc:
                     raise SnapshotError(f"page {name!r}: {exc}") from exc
                 finally:
                     context.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from audit.access import (
+    SNAPSHOT_ROLE_ENV,
+    SNAPSHOT_SECRET_ENV,
     AccessPolicy,
     Role,
     load_policy,
@@ -59,8 +61,65 @@ def test_policy_from_secrets_and_environment() -> None:
     assert policy.enabled and policy.analysts == {"a@x.example"}
     assert policy.viewers == {"v@x.example", "@y.example"} and policy.role_claim == "roles"
     assert not load_policy(env={}, secrets={}).enabled
-    snap = load_policy(env={"AUDIT_SNAPSHOT_ROLE": "viewer"}, secrets=secrets)
-    assert role_for(snap, {}) is Role.VIEWER
+
+
+RUN_SECRET = "a-random-secret-of-one-snapshot-run-0123456789"
+SIGN_IN = {"auth": {"client_id": "x"}}
+
+
+@pytest.mark.parametrize("secrets", [SIGN_IN, {}], ids=["sign-in", "no sign-in"])
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.ANALYST])
+def test_the_snapshot_role_is_drawn_for_the_run_secret_with_or_without_sign_in(
+    secrets: dict, role: Role
+) -> None:
+    env = {SNAPSHOT_ROLE_ENV: role.value, SNAPSHOT_SECRET_ENV: RUN_SECRET}
+    policy = load_policy(env=env, secrets=secrets)
+    assert role_for(policy, {}, presented_secret=RUN_SECRET) is role
+
+
+@pytest.mark.parametrize("presented", [None, "", "wrong", RUN_SECRET[:-1], RUN_SECRET + "x"])
+def test_the_snapshot_role_needs_the_run_secret(presented: str | None) -> None:
+    env = {SNAPSHOT_ROLE_ENV: "analyst", SNAPSHOT_SECRET_ENV: RUN_SECRET}
+    policy = load_policy(env=env, secrets=SIGN_IN)
+    assert role_for(policy, {"is_logged_in": False}, presented_secret=presented) is Role.NONE
+    # without sign-in everyone is an analyst anyway: a viewer run's secret is what masks
+    viewer_run = load_policy(env=env | {SNAPSHOT_ROLE_ENV: "viewer"}, secrets={})
+    assert role_for(viewer_run, {}, presented_secret=presented) is Role.ANALYST
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {SNAPSHOT_ROLE_ENV: "analyst"},
+        {SNAPSHOT_ROLE_ENV: "analyst", SNAPSHOT_SECRET_ENV: ""},
+        {SNAPSHOT_ROLE_ENV: "analyst", SNAPSHOT_SECRET_ENV: "short"},
+    ],
+    ids=["no secret", "empty secret", "short secret"],
+)
+def test_a_leftover_snapshot_role_gives_a_signed_out_visitor_nothing(env: dict) -> None:
+    policy = load_policy(env=env, secrets=SIGN_IN)
+    for presented in (None, "", env.get(SNAPSHOT_SECRET_ENV)):
+        assert role_for(policy, {"is_logged_in": False}, presented_secret=presented) is Role.NONE
+
+
+def test_the_run_secret_is_not_in_the_policy_repr() -> None:
+    env = {SNAPSHOT_ROLE_ENV: "viewer", SNAPSHOT_SECRET_ENV: RUN_SECRET}
+    assert RUN_SECRET not in repr(load_policy(env=env, secrets=SIGN_IN))
+
+
+@pytest.mark.parametrize("flag", [False, "false", "FALSE"])
+def test_an_unverified_email_matches_no_email_or_domain_rule(flag: object) -> None:
+    for email in ("ann@corp.example", "bob@sec.example", "vic@corp.example"):
+        user = {"is_logged_in": True, "email": email, "email_verified": flag}
+        assert role_for(POLICY, user) is Role.NONE
+    claimed = {"is_logged_in": True, "email": "ann@corp.example", "email_verified": flag}
+    assert role_for(POLICY, claimed | {"groups": ["audit-viewer"]}) is Role.VIEWER
+
+
+@pytest.mark.parametrize("flag", [True, "true"])
+def test_a_verified_email_matches_its_rules(flag: object) -> None:
+    user = {"is_logged_in": True, "email": "bob@sec.example", "email_verified": flag}
+    assert role_for(POLICY, user) is Role.ANALYST
 
 
 def test_an_empty_auth_table_still_means_sign_in() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from audit.access import SNAPSHOT_ROLE_ENV, SNAPSHOT_SECRET_ENV
 from tests.conftest import DemoDatabase
 from tests.test_app import APP, page_text
 
@@ -35,6 +36,8 @@ ANALYST = {"is_logged_in": True, "email": "ann@corp.example", "name": "Ann"}
 VIEWER = {"is_logged_in": True, "email": "vic@corp.example", "name": "Vic"}
 STRANGER = {"is_logged_in": True, "email": "eve@elsewhere.example", "name": "Eve"}
 SIGNED_OUT = {"is_logged_in": False}
+# The provider says so: an email it has not verified may be anyone's.
+UNVERIFIED_ANALYST = ANALYST | {"email_verified": False}
 
 
 Place = Callable[[str, str], None]
@@ -122,6 +125,26 @@ def test_unknown_and_signed_out_users_get_nothing(signed_in_app) -> None:
         assert not at.exception
         assert expected in page_text(at) + " ".join(b.label for b in at.button)
         assert not at.metric and not at.get("plotly_chart")
+
+
+def test_an_unverified_email_gets_nothing(signed_in_app) -> None:
+    at = signed_in_app(UNVERIFIED_ANALYST)
+    assert not at.exception
+    assert "no role" in page_text(at)
+    assert not at.metric and not at.get("plotly_chart")
+
+
+def test_a_leftover_snapshot_role_gives_a_signed_out_visitor_nothing(
+    signed_in_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Left in the environment of the real dashboard, even with a run's secret beside it: a
+    # visitor who does not present that secret is not the snapshot job.
+    monkeypatch.setenv(SNAPSHOT_ROLE_ENV, "analyst")
+    monkeypatch.setenv(SNAPSHOT_SECRET_ENV, "left-over-secret-of-an-earlier-snapshot-run")
+    at = signed_in_app(SIGNED_OUT)
+    assert not at.exception
+    assert "Sign in" in " ".join(b.label for b in at.button)
+    assert not at.metric and not at.get("plotly_chart")
 
 
 @pytest.mark.parametrize("where", ["home", "cwd"])

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from audit.access import AccessPolicy, Role, load_policy, role_for
+from audit.access import SNAPSHOT_COOKIE, AccessPolicy, Role, load_policy, role_for
 from audit.config import DEMO_DB_PATH, ConfigError, Settings, load_settings
 from audit.db import (
     FailureKind,
@@ -241,22 +241,33 @@ def _sign_in_page(user: dict) -> None:
     _problem_marker()
 
 
+def _presented_snapshot_secret() -> str | None:
+    """The snapshot run's secret, as the report job's browser sends it: in a cookie, never
+    in the URL, so no link or text the page draws can carry it."""
+    secret = st.context.cookies.get(SNAPSHOT_COOKIE)
+    return secret if isinstance(secret, str) else None  # AppTest's session gives a mock
+
+
+def _warn_when_open_beyond_this_machine() -> None:
+    address = str(st.get_option("server.address") or "")
+    if address not in LOCAL_ADDRESSES:
+        st.warning(
+            "No sign-in is configured and this dashboard listens beyond this machine: anyone "
+            "who can reach it sees the audit data. Configure an [auth] section (see README).",
+            icon=":material/lock_open:",
+        )
+
+
 def role_or_stop() -> Role:
-    """The signed-in user's role; a sign-in page (then stop) when there is none. Without
+    """The role of this request; a sign-in page (then stop) when there is none. Without
     sign-in configured everyone is an analyst, and a dashboard reachable beyond this
-    machine says so on every page."""
+    machine says so on every page. A snapshot job presenting its run's secret gets the
+    role the snapshot command started this dashboard with, sign-in or not."""
     policy = _configuration_or_stop().policy
     if not policy.enabled:
-        address = str(st.get_option("server.address") or "")
-        if address not in LOCAL_ADDRESSES:
-            st.warning(
-                "No sign-in is configured and this dashboard listens beyond this machine: anyone "
-                "who can reach it sees the audit data. Configure an [auth] section (see README).",
-                icon=":material/lock_open:",
-            )
-        return Role.ANALYST
-    user = _user()
-    role = role_for(policy, user)
+        _warn_when_open_beyond_this_machine()
+    user = _user() if policy.enabled else {}
+    role = role_for(policy, user, _presented_snapshot_secret())
     if role is Role.NONE:
         _sign_in_page(user)
         st.stop()

@@ -10,10 +10,10 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from audit import plans
-from audit.access import viewer_filter
+from audit.access import Role, viewer_filter
 from audit.config import Settings
 from audit.filters import AuditFilter
-from audit.markers import COMPLETE_MARKER_ID
+from audit.markers import COMPLETE_MARKER_ID, ROLE_ATTRIBUTE
 from audit.routing import Call
 from audit.ui import data
 from audit.ui.context import database_recovered, role_or_stop, settings_or_stop, source_or_stop
@@ -112,11 +112,12 @@ def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) 
     return ctx
 
 
-def mark_complete() -> None:
-    """The element drawn last: screenshot jobs and browser tests wait for it. A page that
-    stopped early (an error, a database problem) never draws it."""
+def mark_complete(role: Role) -> None:
+    """The element drawn last, naming the role the page was drawn for: screenshot jobs and
+    browser tests wait for it. A page that stopped early (an error, a database problem)
+    never draws it."""
     database_recovered()
-    st.html(f'<span id="{COMPLETE_MARKER_ID}"></span>')
+    st.html(f'<span id="{COMPLETE_MARKER_ID}" {ROLE_ATTRIBUTE}="{role.value}"></span>')
 
 
 def context() -> PageContext:

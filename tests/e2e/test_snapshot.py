@@ -4,6 +4,7 @@ timezone, the same image for the same URL, and no image when the database is dow
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +14,11 @@ import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import Page
 
-from audit.browser import wait_until_drawn
+from audit.access import SNAPSHOT_ROLE_ENV, SNAPSHOT_SECRET_ENV
+from audit.browser import PageNotReady, wait_until_drawn
 from audit.config import PROJECT_ROOT
 from audit.server import running_server
-from audit.snapshot import ALL_PAGES, main
+from audit.snapshot import ALL_PAGES, drawn_role, main, snapshot_cookie
 from audit.vocab import HIGH_SEVERITIES, SECURITY_ACTIONS
 from tests.test_roles import SECRETS
 
@@ -140,34 +142,75 @@ def test_invalid_query_is_refused(query: str, tmp_path: Path, capsys) -> None:
     assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
 
 
-def test_with_sign_in_a_snapshot_needs_a_role_and_a_viewer_sees_masked_data(
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+FULL_EMAIL = re.compile(r"[\w.+-]+@corp\.example\.com")
+# An address, not a version such as Chrome/125.0.0.0 in a user agent.
+FULL_IPV4 = re.compile(r"(?<![\w./])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
+MASKED_IPV4 = re.compile(r"(?<![\w./])(?:\d{1,3}\.){3}x\b")
+NO_SIGN_IN = SECRETS[SECRETS.index("[audit.access]") :]  # the roles, without [auth]
+
+
+def _use_secrets(text: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The secrets every dashboard started from here reads, whatever the machine has."""
+    secrets = folder / "secrets.toml"
+    secrets.write_text(text)
+    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(secrets))  # read by `streamlit run`
+
+
+@pytest.mark.parametrize("sign_in", [True, False], ids=["sign-in", "no sign-in"])
+def test_a_viewer_snapshot_is_masked_with_or_without_sign_in(
+    e2e_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sign_in: bool
+) -> None:
+    _use_secrets(SECRETS if sign_in else NO_SIGN_IN, tmp_path, monkeypatch)
+    common = ("--db", e2e_db, "--query", WINDOW, "--format", "pdf")
+    if sign_in:  # a browser job cannot sign in: without --role no report
+        refused = snapshot(*common, "--page", "overview", "--out", str(tmp_path / "refused"))
+        assert refused.returncode == 1 and "Sign in" in refused.stderr
+    pages = ("--page", "overview", "--page", "security")
+    done = snapshot(*common, *pages, "--role", "viewer", "--out", str(tmp_path / "viewer"))
+    assert done.returncode == 0, done.stderr
+    text = _pdf_text(tmp_path / "viewer" / "overview.pdf")
+    text += _pdf_text(tmp_path / "viewer" / "security.pdf")
+    assert "@corp.example.com" in text and MASKED_IPV4.search(text)  # users, findings' IPs
+    assert not FULL_EMAIL.search(text), FULL_EMAIL.findall(text)
+    assert not FULL_IPV4.search(text), FULL_IPV4.findall(text)
+
+
+def test_a_running_dashboard_cannot_be_given_a_role(app_url: str, tmp_path: Path) -> None:
+    # The command cannot make a server it did not start draw a role: no silent analyst report.
+    for role in ("viewer", "analyst"):
+        result = snapshot(
+            "--url", app_url, "--role", role, "--page", "overview", "--out", str(tmp_path)
+        )
+        assert result.returncode == 1
+        assert "--role" in result.stderr and "--url" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_snapshot_role_is_drawn_only_for_the_run_secret(
     e2e_db: str, tmp_path: Path, page: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import re
-
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(SECRETS)  # sign-in on: a browser job cannot sign in, it needs --role
-    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(secrets))  # read by `streamlit run`
-    refused = snapshot(
-        "--db", e2e_db, "--page", "overview", "--query", WINDOW, "--out", str(tmp_path / "a")
-    )
-    assert refused.returncode == 1 and "Sign in" in refused.stderr
-    done = snapshot(
-        "--db",
-        e2e_db,
-        "--role",
-        "viewer",
-        "--page",
-        "overview",
-        "--query",
-        WINDOW,
-        "--out",
-        str(tmp_path / "b"),
-    )
-    assert done.returncode == 0, done.stderr
-    with running_server(e2e_db, env={"AUDIT_SNAPSHOT_ROLE": "viewer"}) as url:
-        page.goto(f"{url}/?{WINDOW}&report=1")
+    _use_secrets(SECRETS, tmp_path, monkeypatch)
+    secret = "the-secret-of-this-run-0123456789abcdef"
+    env = {SNAPSHOT_ROLE_ENV: "viewer", SNAPSHOT_SECRET_ENV: secret}
+    with running_server(e2e_db, env=env) as url:
+        report = f"{url}/?{WINDOW}&report=1"
+        for presented in (None, "not-the-secret-of-this-run-0123456789"):
+            if presented:
+                page.context.add_cookies([snapshot_cookie(url, presented)])
+            page.goto(report)
+            with pytest.raises(PageNotReady, match="Sign in"):
+                wait_until_drawn(page)
+        page.context.clear_cookies()
+        page.context.add_cookies([snapshot_cookie(url, secret)])
+        page.goto(report)
         wait_until_drawn(page)
+        assert drawn_role(page) == "viewer"
         text = page.locator('[data-testid="stMain"]').inner_text()
-    assert "@corp.example.com" in text  # the top users, by domain
-    assert not re.search(r"[\w.+-]+@corp\.example\.com", text)
+        links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    assert secret not in text and not any(secret in link for link in links)
