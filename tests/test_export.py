@@ -346,6 +346,54 @@ def test_formula_cells_are_neutralised_in_spreadsheets_only(db_url: str) -> None
     assert [r["details"]["formula"] for r in read_csv(files["csv"])] == HOSTILE
 
 
+# A formula after a separator: a semicolon-locale spreadsheet, Text to Columns or a
+# tab-separated paste splits the cell there, and the part becomes a cell of its own.
+HIDDEN = ["total;=1+1", "a,+1", "b\t-2", "c;@SUM(A1)", "d;\t=1", "e;\r=1", "=f;=g", "x,1;2"]
+HIDDEN_NEUTRALISED = [
+    "total;'=1+1",
+    "a,'+1",
+    "b\t'-2",
+    "c;'@SUM(A1)",
+    "d;'\t'=1",
+    "e;'\r=1",
+    "'=f;'=g",
+    "x,1;2",
+]
+SPLIT_FORMULA = re.compile(r"(?:^|[;,\t])[=+\-@\t\r]")
+
+
+@pytest.mark.parametrize(("text", "expected"), list(zip(HIDDEN, HIDDEN_NEUTRALISED, strict=True)))
+def test_neutralize_formulas_after_a_separator(text: str, expected: str) -> None:
+    assert neutralize(text) == expected
+    assert neutralize(expected) == expected
+
+
+def _csv_cells(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_formulas_after_a_separator_are_neutralised_in_csv_and_excel(db_url: str) -> None:
+    """Every part of every text cell (JSON text too), split at ``;``, ``,`` or tab, is
+    safe in CSV (fast and row-by-row path alike) and Excel; JSON Lines keeps the text."""
+    rows = [{"description": text, "details": {"note": text, "n": [1, -2]}} for text in HIDDEN]
+    with source_with_rows(db_url, rows) as source:
+
+        def export(fmt: str, **options: Any) -> bytes:
+            return export_bytes(source, ALL_TIME, NOW, fmt, newest_first=False, **options)
+
+        fast, slow = export("csv"), export("csv", transform=lambda row: row)
+        xlsx, jsonl = export("xlsx"), export("jsonl")
+    assert fast == slow
+    csv_rows = _csv_cells(fast)
+    excel_rows = [dict(zip(COLUMNS, row, strict=True)) for row in xlsx_rows(xlsx)[1:]]
+    for cells in (csv_rows, excel_rows):
+        assert [row["description"] for row in cells] == HIDDEN_NEUTRALISED
+        texts = [v for row in cells for v in row.values() if isinstance(v, str)]
+        assert [v for v in texts if SPLIT_FORMULA.search(v)] == []
+    assert [r["description"] for r in read_jsonl(jsonl)] == HIDDEN
+    assert [r["details"]["n"] for r in read_jsonl(jsonl)] == [[1, -2]] * len(HIDDEN)
+
+
 def test_excel_shortens_an_over_long_cell_and_says_so(db_url: str) -> None:
     long_text = "x" * 40_000
     with source_with_rows(db_url, [{"description": long_text}]) as source:
