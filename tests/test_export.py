@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pwd
 import re
+import stat
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +36,7 @@ from audit.export import (
 from audit.export import __main__ as cli
 from audit.export.cells import neutralize
 from audit.export.formats import EXCEL_MAX_ROWS, fit_excel_cell
+from audit.export.log import read_log
 from audit.filters import AuditFilter
 from audit.queries import user_label
 from audit.schema import JSON_COLUMNS, audit_logs, metadata
@@ -515,10 +519,15 @@ def test_export_filename(flt: AuditFilter, fmt: str, expected: str) -> None:
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No secrets, no settings from the environment, an export log of the test's own
+    (returned)."""
     monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(tmp_path / "no-secrets.toml"))
     for name in ("AUDIT_DB_URL", "AUDIT_EXPORT_ROW_CAP", "AUDIT_DEFAULT_TIMEZONE"):
         monkeypatch.delenv(name, raising=False)
+    log = tmp_path / "logs" / "export-log.jsonl"
+    monkeypatch.setenv("AUDIT_EXPORT_LOG", str(log))
+    return log
 
 
 def week_query() -> str:
@@ -560,7 +569,77 @@ def test_cli_refusal_exits_non_zero_and_leaves_no_file(
     err = capsys.readouterr().err
     assert "notice: Ignored outcome='maybe'" in err
     assert "Export refused" in err and "export limit of 10 rows" in err
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # no file, and nothing logged
+
+
+@contextmanager
+def umask(mask: int) -> Iterator[None]:
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_never_writes_through_a_planted_link(
+    demo: DemoDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Links planted where the export goes, under the name a temporary file once had
+    and under the file's own name, are replaced or left alone, never written through."""
+    out_dir, victim = tmp_path / "exports", tmp_path / "victim.txt"
+    out_dir.mkdir()
+    victim.write_text("precious")
+    target = out_dir / "week.csv"
+    (out_dir / ".week.csv.part").symlink_to(victim)
+    target.symlink_to(victim)
+    assert cli.main(["--db", demo.url, "--query", week_query(), "--out", str(target)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == str(target)
+    assert victim.read_text() == "precious"
+    assert target.is_file() and not target.is_symlink()
+    expected_ids = [r["id"] for r in expected_week(demo, "csv")]
+    assert [r["id"] for r in read_csv(target.read_bytes())] == expected_ids
+    assert sorted(p.name for p in out_dir.iterdir()) == [".week.csv.part", "week.csv"]
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_files_and_new_folders_are_owner_only(demo: DemoDatabase, tmp_path: Path) -> None:
+    out_dir = tmp_path / "new-folder"
+    with umask(0o022):  # a common umask, which would leave files readable by all
+        assert cli.main(["--db", demo.url, "--query", week_query(), "--out", f"{out_dir}/"]) == 0
+    (written,) = out_dir.iterdir()
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out_dir.stat().st_mode) == 0o700
+
+
+def test_cli_logs_each_export_with_the_os_user_and_the_query(
+    demo: DemoDatabase, tmp_path: Path, cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = week_query() + "&outcome=maybe"  # the log keeps the query as given
+    args = ["--db", demo.url, "--format", "xlsx", "--query", query, "--out", f"{tmp_path}/x/"]
+    assert cli.main(args) == 0
+    path = Path(capsys.readouterr().out.splitlines()[0])
+    (entry,) = read_log(cli_env)
+    assert entry["who"] == pwd.getpwuid(os.geteuid()).pw_name
+    assert (entry["via"], entry["query"], entry["format"]) == ("command line", query, "xlsx")
+    assert entry["filter"] == WEEK.to_params()
+    assert (entry["rows"], entry["file"]) == (len(expected_week(demo, "xlsx")), str(path))
+    assert stat.S_IMODE(cli_env.stat().st_mode) == 0o600
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_delivers_no_file_it_cannot_log(
+    demo: DemoDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("AUDIT_EXPORT_LOG", str(tmp_path / "not-a-folder" / "log.jsonl"))
+    out_dir = tmp_path / "exports"
+    assert cli.main(["--db", demo.url, "--query", week_query(), "--out", f"{out_dir}/"]) == 2
+    assert "cannot write the export log" in capsys.readouterr().err
+    assert list(out_dir.iterdir()) == []
 
 
 @pytest.mark.usefixtures("cli_env")
