@@ -9,6 +9,7 @@ import json
 import os
 import pwd
 import re
+import shlex
 import stat
 import urllib.parse
 from collections.abc import Iterator
@@ -24,12 +25,16 @@ import pytest
 import sqlalchemy as sa
 from openpyxl.utils.escape import unescape
 
+from audit.config import ConfigError, load_settings
 from audit.db import Source, check_database, create_readonly_engine
 from audit.export import (
     COLUMNS,
     FORMATS,
     ExportRefused,
+    TooLargeForBrowser,
+    check_browser_export,
     check_export,
+    command_line_export,
     export_filename,
     write_export,
 )
@@ -472,6 +477,37 @@ def test_rows_appended_during_an_export_are_left_out(db_url: str) -> None:
         ]
         assert len(read_jsonl(export_bytes(source, ALL_TIME, NOW, "jsonl"))) == 6
     writer.dispose()
+
+
+def test_the_command_line_export_fixes_a_relative_range() -> None:
+    now = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
+    flt = AuditFilter(range="7d", tz="Europe/Berlin", severities=("high",))
+    words = shlex.split(command_line_export(flt, now, "xlsx"))
+    assert words == [
+        "python", "-m", "audit.export", "--format", "xlsx", "--query", words[6], "--out", "exports/"
+    ]  # fmt: skip
+    parsed, notices = AuditFilter.from_params(urllib.parse.parse_qs(words[6]), "UTC")
+    assert notices == [] and parsed.range == "custom" and parsed.severities == ("high",)
+    assert (parsed.start, parsed.end) == (now - timedelta(days=7), now)
+    assert parsed.tz == "Europe/Berlin"
+
+
+def test_check_browser_export_names_the_setting_and_carries_the_command() -> None:
+    check_browser_export(100, 100, "python -m audit.export")
+    with pytest.raises(TooLargeForBrowser) as refused:
+        check_browser_export(101, 100, "python -m audit.export --format csv")
+    assert "101 events" in str(refused.value) and "100 rows" in str(refused.value)
+    assert "AUDIT_BROWSER_EXPORT_ROW_CAP" in refused.value.reason
+    assert refused.value.command == "python -m audit.export --format csv"
+    assert isinstance(refused.value, ExportRefused)
+
+
+def test_the_browser_export_cap_is_a_setting() -> None:
+    assert load_settings(env={}, secrets={}).browser_export_row_cap == 100_000
+    from_secrets = load_settings(env={}, secrets={"audit": {"browser_export_row_cap": 5000}})
+    assert from_secrets.browser_export_row_cap == 5000
+    with pytest.raises(ConfigError, match="browser_export_row_cap"):
+        load_settings(env={"AUDIT_BROWSER_EXPORT_ROW_CAP": "0"}, secrets={})
 
 
 # ---------------------------------------------------------------------------------------
