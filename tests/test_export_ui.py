@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shlex
+import subprocess
+import sys
 import tempfile
 import urllib.parse
 from collections.abc import Iterable
@@ -14,6 +17,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from audit.config import PROJECT_ROOT
 from audit.export import FORMATS
 from audit.export.log import read_log
 from audit.filters import AuditFilter
@@ -157,3 +161,20 @@ def test_export_over_the_browser_cap_points_to_the_command_line(
     flt, notices = AuditFilter.from_params(query, "UTC")
     assert notices == [] and flt.actions == ("login",)
     assert flt.to_params()["from"] == [WINDOW["from"]] and flt.to_params()["to"] == [WINDOW["to"]]
+
+
+def test_the_project_config_turns_the_tables_own_download_off(tmp_path: Path) -> None:
+    """A table's toolbar offers no "Download as CSV" (nor copy): that export is neither
+    logged nor formula-safe, and viewers would have it. Streamlit reads the project's
+    config as ``streamlit run`` does (no user config: HOME is empty)."""
+    script = "from streamlit import config; print(config.get_option('client.disableDataExport'))"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        env=env | {"HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "True"
