@@ -44,6 +44,9 @@ class Settings:
     cache_ttl_seconds: int = 300
     statement_timeout_seconds: float = 15.0
     export_row_cap: int = 1_000_000
+    # An export prepared in the browser is held whole in the server's memory until it is
+    # downloaded: larger ones are refused there, with the command line to run instead.
+    browser_export_row_cap: int = 100_000
     default_timezone: str = "UTC"
     bruteforce_failures: int = 5
     bruteforce_window_minutes: int = 10
@@ -128,6 +131,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "cache_ttl_seconds": _positive_int,
     "statement_timeout_seconds": _positive_float,
     "export_row_cap": _positive_int,
+    "browser_export_row_cap": _positive_int,
     "default_timezone": _timezone,
     "business_hours_start": _hour,
     "business_hours_end": _hour,

@@ -36,12 +36,16 @@ def _healthy(base_url: str) -> bool:
 
 
 def _command(port: int) -> list[str]:
+    """``streamlit run app.py`` on ``port``, local only. Tables get no download or copy
+    button whatever the environment says (a flag wins over ``STREAMLIT_CLIENT_*``): the
+    one export path is the logged, formula-safe one."""
     return [
         sys.executable, "-m", "streamlit", "run", str(APP_PATH),
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        "--client.disableDataExport", "true",
     ]  # fmt: skip
 
 

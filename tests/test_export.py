@@ -6,7 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pwd
 import re
+import shlex
+import stat
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,18 +25,23 @@ import pytest
 import sqlalchemy as sa
 from openpyxl.utils.escape import unescape
 
+from audit.config import ConfigError, load_settings
 from audit.db import Source, check_database, create_readonly_engine
 from audit.export import (
     COLUMNS,
     FORMATS,
     ExportRefused,
+    TooLargeForBrowser,
+    check_browser_export,
     check_export,
+    command_line_export,
     export_filename,
     write_export,
 )
 from audit.export import __main__ as cli
 from audit.export.cells import neutralize
 from audit.export.formats import EXCEL_MAX_ROWS, fit_excel_cell
+from audit.export.log import read_log
 from audit.filters import AuditFilter
 from audit.queries import user_label
 from audit.schema import JSON_COLUMNS, audit_logs, metadata
@@ -346,6 +355,54 @@ def test_formula_cells_are_neutralised_in_spreadsheets_only(db_url: str) -> None
     assert [r["details"]["formula"] for r in read_csv(files["csv"])] == HOSTILE
 
 
+# A formula after a separator: a semicolon-locale spreadsheet, Text to Columns or a
+# tab-separated paste splits the cell there, and the part becomes a cell of its own.
+HIDDEN = ["total;=1+1", "a,+1", "b\t-2", "c;@SUM(A1)", "d;\t=1", "e;\r=1", "=f;=g", "x,1;2"]
+HIDDEN_NEUTRALISED = [
+    "total;'=1+1",
+    "a,'+1",
+    "b\t'-2",
+    "c;'@SUM(A1)",
+    "d;'\t'=1",
+    "e;'\r=1",
+    "'=f;'=g",
+    "x,1;2",
+]
+SPLIT_FORMULA = re.compile(r"(?:^|[;,\t])[=+\-@\t\r]")
+
+
+@pytest.mark.parametrize(("text", "expected"), list(zip(HIDDEN, HIDDEN_NEUTRALISED, strict=True)))
+def test_neutralize_formulas_after_a_separator(text: str, expected: str) -> None:
+    assert neutralize(text) == expected
+    assert neutralize(expected) == expected
+
+
+def _csv_cells(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_formulas_after_a_separator_are_neutralised_in_csv_and_excel(db_url: str) -> None:
+    """Every part of every text cell (JSON text too), split at ``;``, ``,`` or tab, is
+    safe in CSV (fast and row-by-row path alike) and Excel; JSON Lines keeps the text."""
+    rows = [{"description": text, "details": {"note": text, "n": [1, -2]}} for text in HIDDEN]
+    with source_with_rows(db_url, rows) as source:
+
+        def export(fmt: str, **options: Any) -> bytes:
+            return export_bytes(source, ALL_TIME, NOW, fmt, newest_first=False, **options)
+
+        fast, slow = export("csv"), export("csv", transform=lambda row: row)
+        xlsx, jsonl = export("xlsx"), export("jsonl")
+    assert fast == slow
+    csv_rows = _csv_cells(fast)
+    excel_rows = [dict(zip(COLUMNS, row, strict=True)) for row in xlsx_rows(xlsx)[1:]]
+    for cells in (csv_rows, excel_rows):
+        assert [row["description"] for row in cells] == HIDDEN_NEUTRALISED
+        texts = [v for row in cells for v in row.values() if isinstance(v, str)]
+        assert [v for v in texts if SPLIT_FORMULA.search(v)] == []
+    assert [r["description"] for r in read_jsonl(jsonl)] == HIDDEN
+    assert [r["details"]["n"] for r in read_jsonl(jsonl)] == [[1, -2]] * len(HIDDEN)
+
+
 def test_excel_shortens_an_over_long_cell_and_says_so(db_url: str) -> None:
     long_text = "x" * 40_000
     with source_with_rows(db_url, [{"description": long_text}]) as source:
@@ -422,6 +479,37 @@ def test_rows_appended_during_an_export_are_left_out(db_url: str) -> None:
     writer.dispose()
 
 
+def test_the_command_line_export_fixes_a_relative_range() -> None:
+    now = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
+    flt = AuditFilter(range="7d", tz="Europe/Berlin", severities=("high",))
+    words = shlex.split(command_line_export(flt, now, "xlsx"))
+    assert words == [
+        "python", "-m", "audit.export", "--format", "xlsx", "--query", words[6], "--out", "exports/"
+    ]  # fmt: skip
+    parsed, notices = AuditFilter.from_params(urllib.parse.parse_qs(words[6]), "UTC")
+    assert notices == [] and parsed.range == "custom" and parsed.severities == ("high",)
+    assert (parsed.start, parsed.end) == (now - timedelta(days=7), now)
+    assert parsed.tz == "Europe/Berlin"
+
+
+def test_check_browser_export_names_the_setting_and_carries_the_command() -> None:
+    check_browser_export(100, 100, "python -m audit.export")
+    with pytest.raises(TooLargeForBrowser) as refused:
+        check_browser_export(101, 100, "python -m audit.export --format csv")
+    assert "101 events" in str(refused.value) and "100 rows" in str(refused.value)
+    assert "AUDIT_BROWSER_EXPORT_ROW_CAP" in refused.value.reason
+    assert refused.value.command == "python -m audit.export --format csv"
+    assert isinstance(refused.value, ExportRefused)
+
+
+def test_the_browser_export_cap_is_a_setting() -> None:
+    assert load_settings(env={}, secrets={}).browser_export_row_cap == 100_000
+    from_secrets = load_settings(env={}, secrets={"audit": {"browser_export_row_cap": 5000}})
+    assert from_secrets.browser_export_row_cap == 5000
+    with pytest.raises(ConfigError, match="browser_export_row_cap"):
+        load_settings(env={"AUDIT_BROWSER_EXPORT_ROW_CAP": "0"}, secrets={})
+
+
 # ---------------------------------------------------------------------------------------
 # File names
 
@@ -467,10 +555,15 @@ def test_export_filename(flt: AuditFilter, fmt: str, expected: str) -> None:
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No secrets, no settings from the environment, an export log of the test's own
+    (returned)."""
     monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(tmp_path / "no-secrets.toml"))
     for name in ("AUDIT_DB_URL", "AUDIT_EXPORT_ROW_CAP", "AUDIT_DEFAULT_TIMEZONE"):
         monkeypatch.delenv(name, raising=False)
+    log = tmp_path / "logs" / "export-log.jsonl"
+    monkeypatch.setenv("AUDIT_EXPORT_LOG", str(log))
+    return log
 
 
 def week_query() -> str:
@@ -512,7 +605,77 @@ def test_cli_refusal_exits_non_zero_and_leaves_no_file(
     err = capsys.readouterr().err
     assert "notice: Ignored outcome='maybe'" in err
     assert "Export refused" in err and "export limit of 10 rows" in err
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # no file, and nothing logged
+
+
+@contextmanager
+def umask(mask: int) -> Iterator[None]:
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_never_writes_through_a_planted_link(
+    demo: DemoDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Links planted where the export goes, under the name a temporary file once had
+    and under the file's own name, are replaced or left alone, never written through."""
+    out_dir, victim = tmp_path / "exports", tmp_path / "victim.txt"
+    out_dir.mkdir()
+    victim.write_text("precious")
+    target = out_dir / "week.csv"
+    (out_dir / ".week.csv.part").symlink_to(victim)
+    target.symlink_to(victim)
+    assert cli.main(["--db", demo.url, "--query", week_query(), "--out", str(target)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == str(target)
+    assert victim.read_text() == "precious"
+    assert target.is_file() and not target.is_symlink()
+    expected_ids = [r["id"] for r in expected_week(demo, "csv")]
+    assert [r["id"] for r in read_csv(target.read_bytes())] == expected_ids
+    assert sorted(p.name for p in out_dir.iterdir()) == [".week.csv.part", "week.csv"]
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_files_and_new_folders_are_owner_only(demo: DemoDatabase, tmp_path: Path) -> None:
+    out_dir = tmp_path / "new-folder"
+    with umask(0o022):  # a common umask, which would leave files readable by all
+        assert cli.main(["--db", demo.url, "--query", week_query(), "--out", f"{out_dir}/"]) == 0
+    (written,) = out_dir.iterdir()
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out_dir.stat().st_mode) == 0o700
+
+
+def test_cli_logs_each_export_with_the_os_user_and_the_query(
+    demo: DemoDatabase, tmp_path: Path, cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = week_query() + "&outcome=maybe"  # the log keeps the query as given
+    args = ["--db", demo.url, "--format", "xlsx", "--query", query, "--out", f"{tmp_path}/x/"]
+    assert cli.main(args) == 0
+    path = Path(capsys.readouterr().out.splitlines()[0])
+    (entry,) = read_log(cli_env)
+    assert entry["who"] == pwd.getpwuid(os.geteuid()).pw_name
+    assert (entry["via"], entry["query"], entry["format"]) == ("command line", query, "xlsx")
+    assert entry["filter"] == WEEK.to_params()
+    assert (entry["rows"], entry["file"]) == (len(expected_week(demo, "xlsx")), str(path))
+    assert stat.S_IMODE(cli_env.stat().st_mode) == 0o600
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_delivers_no_file_it_cannot_log(
+    demo: DemoDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("AUDIT_EXPORT_LOG", str(tmp_path / "not-a-folder" / "log.jsonl"))
+    out_dir = tmp_path / "exports"
+    assert cli.main(["--db", demo.url, "--query", week_query(), "--out", f"{out_dir}/"]) == 2
+    assert "cannot write the export log" in capsys.readouterr().err
+    assert list(out_dir.iterdir()) == []
 
 
 @pytest.mark.usefixtures("cli_env")

@@ -12,14 +12,23 @@ the rows counted, written chunk by chunk so memory stays flat however many rows 
 from audit.export.cells import COLUMNS
 from audit.export.filename import export_filename
 from audit.export.formats import FORMATS
-from audit.export.rows import ExportRefused, check_export
+from audit.export.rows import (
+    ExportRefused,
+    TooLargeForBrowser,
+    check_browser_export,
+    check_export,
+    command_line_export,
+)
 from audit.export.write import write_export
 
 __all__ = [
     "COLUMNS",
     "FORMATS",
     "ExportRefused",
+    "TooLargeForBrowser",
+    "check_browser_export",
     "check_export",
+    "command_line_export",
     "export_filename",
     "write_export",
 ]

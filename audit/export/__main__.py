@@ -1,12 +1,16 @@
 """The command line: ``python -m audit.export --format csv --query 'range=7d&severity=high'``
 exports the events matching a dashboard filter straight to disk, for results too large for
-the browser. Exit status: 0 written, 1 refused, 2 failed."""
+the browser. The file is readable by its owner only, and each export is logged to the
+dashboard's export log with the OS user who ran it. Exit status: 0 written, 1 refused,
+2 failed."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import sys
+import tempfile
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +22,7 @@ from audit.config import ConfigError, load_settings
 from audit.db import FailureKind, check_database, create_readonly_engine, describe_failure
 from audit.export.filename import export_filename
 from audit.export.formats import FORMATS
+from audit.export.log import export_log_path, log_export
 from audit.export.rows import ExportRefused
 from audit.export.write import write_export
 from audit.filters import AuditFilter
@@ -25,6 +30,11 @@ from audit.timerange import utc_now
 
 EXIT_REFUSED = 1
 EXIT_FAILED = 2  # database unreachable or unusable, or the export failed
+VIA = "command line"
+
+
+class ExportNotLogged(Exception):
+    """The export log could not be written: the export is not delivered."""
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -63,26 +73,59 @@ def _target_path(out: str | None, filename: str) -> Path:
         return Path.cwd() / filename
     target = Path(out)
     if target.is_dir() or out.endswith(("/", os.sep)):
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new folder: owner-only
         return target / filename
     return target
+
+
+def os_user() -> str:
+    """Who runs this command: the effective user's name (its id when it has none)."""
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
 
 
 def _terminal_progress(done: int, total: int) -> None:
     print(f"\r{done:,} / {total:,} rows", end="", file=sys.stderr, flush=True)
 
 
-def _export_to_file(target: Path, write: Callable[[BinaryIO], int]) -> int:
-    """Write to a hidden sibling and rename at the end: no partial or empty file is left
-    behind when the export is refused or fails."""
-    partial = target.with_name(f".{target.name}.part")
+def _export_to_file(
+    target: Path, write: Callable[[BinaryIO], int], record: Callable[[int], None]
+) -> int:
+    """Write to a new hidden file beside ``target``, record the export, then rename the file
+    over ``target``: no partial or empty file is left behind when the export is refused or
+    fails, and no file is delivered unrecorded. The hidden file has a random name and is
+    created exclusively and owner-only (``mkstemp``: ``O_EXCL``, 0600), so a file or
+    symbolic link planted there is never written through; the rename replaces a link at
+    ``target`` itself, never what it points to."""
+    descriptor, partial_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
+    partial = Path(partial_name)
     try:
-        with partial.open("wb") as out:
+        with os.fdopen(descriptor, "wb") as out:
             rows = write(out)
+        record(rows)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
     return rows
+
+
+def _logger(flt: AuditFilter, args: argparse.Namespace, target: Path) -> Callable[[int], None]:
+    """What logs this command's export of some rows, with the OS user and the query."""
+
+    def log(rows: int) -> None:
+        try:
+            file_name = str(target.absolute())
+            log_export(os_user(), flt, args.format, rows, file_name, via=VIA, query=args.query)
+        except OSError as exc:
+            problem = f"cannot write the export log {export_log_path()}: {exc}"
+            raise ExportNotLogged(problem) from exc
+
+    return log
 
 
 def _fail(message: str, code: int = EXIT_FAILED) -> int:
@@ -139,9 +182,11 @@ def _run(engine: sa.Engine, flt: AuditFilter, args: argparse.Namespace, cap: int
         )
 
     try:
-        rows = _export_to_file(target, write)
+        rows = _export_to_file(target, write, _logger(flt, args, target))
     except ExportRefused as exc:
         return _fail(str(exc), EXIT_REFUSED)
+    except ExportNotLogged as exc:
+        return _fail(f"error: {exc}. No file was written.")
     except sa.exc.SQLAlchemyError as exc:
         return _database_failure(exc)
     except OSError as exc:

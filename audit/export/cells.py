@@ -8,8 +8,12 @@ formats, CSV and Excel.
   Stored text that is not JSON (possible on SQLite) becomes a JSON string.
 - **Formula injection.** In CSV and Excel every text cell (JSON text included) starting
   with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` so spreadsheet
-  programs show it as text instead of evaluating it (OWASP's advice). JSON Lines and
-  Parquet keep the raw text.
+  programs show it as text instead of evaluating it (OWASP's advice). So does every part
+  of a cell after a ``;``, ``,`` or tab that starts with one of them: a spreadsheet in a
+  semicolon-separator locale splits ``total;=1+1`` into two cells, the second a formula,
+  and *Text to Columns* or a tab-separated paste split the same way (``total;'=1+1``).
+  JSON text in those cells may then hold a ``'`` inside (``[1,'-2]``): spreadsheet cells
+  are for reading; JSON Lines and Parquet keep the raw text.
 
 :class:`CsvRecords`, the fast path of CSV exports, sits here beside :func:`export_row` and
 :func:`sheet_cells` because it must give exactly the cells they give.
@@ -18,6 +22,7 @@ formats, CSV and Excel.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +32,7 @@ from audit.queries import user_label
 from audit.schema import JSON_COLUMNS
 
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_SEPARATORS = ";,\t"  # where a spreadsheet may split one cell into several
 JSON_MEMORY = 20_000  # distinct JSON texts remembered while one export runs
 
 COLUMNS: tuple[str, ...] = (
@@ -102,9 +108,24 @@ def json_columns_as_text(row: Row) -> Row:
     return {name: json_text(row[name]) for name in JSON_COLUMNS}
 
 
+_TRIGGER_CHARACTERS = frozenset(FORMULA_TRIGGERS)  # each trigger is one character
+_TRIGGER_CLASS = "[" + re.escape("".join(FORMULA_TRIGGERS)) + "]"
+_SEPARATOR_CLASS = "[" + re.escape(FORMULA_SEPARATORS) + "]"
+# A trigger after a separator: the start of a formula once the cell is split there.
+_HIDDEN_FORMULA = re.compile(_SEPARATOR_CLASS + _TRIGGER_CLASS)
+# Where a ``'`` goes: the cell's start, or just after a separator, before a trigger.
+_FORMULA_START = re.compile(f"(?:^|(?<={_SEPARATOR_CLASS}))(?={_TRIGGER_CLASS})")
+
+
+def needs_neutralizing(value: str) -> bool:
+    """Whether ``value``, or a part of it after a separator, starts like a formula."""
+    return value[:1] in _TRIGGER_CHARACTERS or _HIDDEN_FORMULA.search(value) is not None
+
+
 def neutralize(value: str) -> str:
-    """Text a spreadsheet will not evaluate as a formula: a leading ``'`` when needed."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    """Text a spreadsheet will not evaluate as a formula, even split at its separators: a
+    ``'`` before the cell and before each part that starts with a trigger."""
+    return _FORMULA_START.sub("'", value) if needs_neutralizing(value) else value
 
 
 def sheet_cells(row: Row) -> list[Any]:
@@ -115,13 +136,9 @@ def sheet_cells(row: Row) -> list[Any]:
     return [neutralize(v) if isinstance(v, str) else v for v in cells]
 
 
-_TRIGGER_CHARACTERS = frozenset(FORMULA_TRIGGERS)  # each trigger is one character
-
-
 def csv_cell(value: Any) -> Any:
-    """:func:`neutralize` for text, ``true``/``false`` for booleans."""
-    if value.__class__ is str:
-        return "'" + value if value[:1] in _TRIGGER_CHARACTERS else value
+    """A cell of :func:`sheet_cells` (text already neutralised) as CSV writes it: booleans
+    as ``true``/``false``."""
     if value is True or value is False:
         return "true" if value else "false"
     return value
@@ -171,10 +188,10 @@ class CsvRecords:
         for index in self.json_at:
             if record[index] is not None:
                 record[index] = self._compact_json(record[index])
-        # csv_cell, inlined: it runs for every cell of every row.
-        triggers = _TRIGGER_CHARACTERS
+        # neutralize and csv_cell, inlined: this runs for every cell of every row.
+        triggers, hidden, place = _TRIGGER_CHARACTERS, _HIDDEN_FORMULA.search, _FORMULA_START
         return [
-            ("'" + v if v[:1] in triggers else v)
+            (place.sub("'", v) if v[:1] in triggers or hidden(v) else v)
             if v.__class__ is str
             else (("true" if v else "false") if v.__class__ is bool else v)
             for v in record

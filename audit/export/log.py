@@ -1,5 +1,6 @@
-"""Every export the dashboard makes is logged to its own file (never to ``audit_logs``,
-which the dashboard only reads): who, when, which filter, how many rows, which format."""
+"""Every export, from the browser or the command line, is logged to its own file (never to
+``audit_logs``, which the dashboard only reads): who, when, how (``via``), which filter
+(and, from the command line, the query as given), how many rows, which format."""
 
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ def export_log_path() -> Path:
 
 
 def log_export(
-    who: str, flt: AuditFilter, fmt: str, rows: int, file_name: str, path: Path | None = None
+    who: str,
+    flt: AuditFilter,
+    fmt: str,
+    rows: int,
+    file_name: str,
+    path: Path | None = None,
+    *,
+    via: str = "browser",
+    query: str | None = None,
 ) -> Path:
     """Append one JSON line; the file is created readable by its owner only."""
     path = path or export_log_path()
@@ -28,11 +37,14 @@ def log_export(
     entry = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "who": who,
+        "via": via,
         "format": fmt,
         "rows": rows,
         "file": file_name,
         "filter": flt.to_params(),
     }
+    if query is not None:
+        entry["query"] = query
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with os.fdopen(descriptor, "a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")

@@ -8,13 +8,17 @@ chunks (a server-side cursor on PostgreSQL) so memory stays flat however many ma
   transaction, a single snapshot, which covers deletes and late commits as well.
 - **Refused, never cut.** A result over the row cap (``Settings.export_row_cap``) or, for
   Excel, over a sheet's 1,048,575 data rows raises :class:`ExportRefused` before a byte is
-  written.
+  written. An export prepared in the browser has a lower cap of its own
+  (``Settings.browser_export_row_cap``): over it, :class:`TooLargeForBrowser` carries the
+  command that exports the same events to disk instead.
 """
 
 from __future__ import annotations
 
 import queue
+import shlex
 import threading
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +57,37 @@ def check_export(total: int, fmt: str, cap: int) -> None:
             f"Export refused: the filter matches {total:,} events but an Excel sheet holds "
             f"at most {EXCEL_MAX_ROWS:,} rows. Nothing was written. Narrow the filter, or "
             "export as CSV or Parquet, which have no such limit."
+        )
+
+
+class TooLargeForBrowser(ExportRefused):
+    """Over the browser's cap; ``command`` exports the same events from the command line."""
+
+    def __init__(self, reason: str, command: str) -> None:
+        super().__init__(f"{reason} {command}")
+        self.reason = reason
+        self.command = command
+
+
+def command_line_export(flt: AuditFilter, now: datetime, fmt: str) -> str:
+    """The command that exports the events of ``flt`` to disk, its range fixed at ``now``
+    (so "last 7 days" means the same days later). It names no database: the command line
+    reads the dashboard's settings."""
+    query = urllib.parse.urlencode(flt.pinned(now).to_params(), doseq=True)
+    return f"python -m audit.export --format {fmt} --query {shlex.quote(query)} --out exports/"
+
+
+def check_browser_export(total: int, cap: int, command: str) -> None:
+    """Raise :class:`TooLargeForBrowser` when ``total`` rows are over the browser's cap."""
+    if total > cap:
+        raise TooLargeForBrowser(
+            f"Too large to export from the browser: the filter matches {total:,} events, "
+            f"more than the browser's limit of {cap:,} rows (a file prepared here is held "
+            "in the server's memory until it is downloaded). Nothing was prepared. Narrow "
+            "the filter, or export these events from the command line, which streams them "
+            "to disk. The limit is the setting browser_export_row_cap "
+            "(AUDIT_BROWSER_EXPORT_ROW_CAP). The command:",
+            command,
         )
 
 

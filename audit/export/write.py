@@ -31,6 +31,7 @@ def write_export(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Progress | None = None,
     transform: Transform | None = None,
+    check_total: Callable[[int], None] | None = None,
 ) -> int:
     """Write every row matching ``flt`` to ``out`` as ``fmt``; return the rows written.
 
@@ -38,13 +39,16 @@ def write_export(
     0) and after each chunk. ``transform`` (e.g. masking) gets each row as
     :func:`~audit.export.cells.export_row` builds it and must return a row with the same
     keys and value types. Raises :class:`~audit.export.rows.ExportRefused`, before writing
-    anything, when the result is over ``cap`` or does not fit the format. If it raises
-    midway, what it wrote to ``out`` is incomplete: discard it."""
+    anything, when the result is over ``cap`` or does not fit the format, or when
+    ``check_total(total)`` raises it (a caller's own limit). If it raises midway, what it
+    wrote to ``out`` is incomplete: discard it."""
     require_format(fmt)
     reading = matching_rows(source, flt, now, newest_first=newest_first, chunk_size=chunk_size)
     with reading as rows:
         total = rows.total
         check_export(total, fmt, cap)
+        if check_total:
+            check_total(total)
         writer = open_writer(fmt, out, flt.tz, total)
 
         def report(done: int) -> None:
