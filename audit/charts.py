@@ -156,7 +156,7 @@ def _whole_buckets(
 
 def _integer_axis(highest: float) -> dict:
     """Ticks at whole numbers: a 1-2-5 step that gives about five ticks."""
-    rough = max(highest / 5, 1)
+    rough = max(highest / 5, 1) if math.isfinite(highest) else 1
     power = 10 ** math.floor(math.log10(rough))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
     return {"dtick": step, "tick0": 0, "tickformat": ",d", "rangemode": "tozero"}
@@ -164,7 +164,10 @@ def _integer_axis(highest: float) -> dict:
 
 def _shade_partial(figure: go.Figure, frame: pd.DataFrame, step: timedelta) -> None:
     start, end = frame.attrs.get("span", (None, None))
-    first, last = _whole_buckets(start, end, step)
+    try:
+        first, last = _whole_buckets(start, end, step)
+    except OverflowError:  # a range at datetime's limits: the axis follows the data
+        return
     pieces = [(first, start, "left"), (end, last, "right")]
     for low, high, side in pieces:
         if low is None or high is None or low >= high:

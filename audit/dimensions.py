@@ -130,9 +130,8 @@ class Dimension:
             return sa.or_(*(_outcome_is(column, v) for v in values))
         if self.match is Match.ALL_TAGS:
             return sa.and_(*(dialect.json_list_contains(column, dialect_name, v) for v in values))
-        if self.match is Match.SECURITY:
-            flagged = security_event_clause()
-            return sa.or_(*(flagged if v == "yes" else sa.not_(flagged) for v in set(values)))
+        if self.match is Match.SECURITY:  # on the CASE: a NULL category still says "no"
+            return self.expression().in_(sorted(set(values)))
         if self.null_label is not None and values[0] == self.null_label and not self.multi:
             return column.is_(None)
         if self.match is Match.PATTERN:

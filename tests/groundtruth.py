@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from audit.filters import AuditFilter
-from audit.vocab import category_label, outcome_label, severity_label
+from audit.vocab import category_label, outcome_label, severity_level
 from tests.conftest import DemoDatabase
 
 ALL_ROWS_SQL = """
@@ -46,7 +46,7 @@ def labels(column: pd.Series, label) -> pd.Series:
 def expected_rows(frame: pd.DataFrame, flt: AuditFilter, now: datetime) -> pd.DataFrame:
     rows = in_window(frame, flt, now)
     if flt.severities:
-        rows = rows[labels(rows["severity"], severity_label).isin(flt.severities)]
+        rows = rows[labels(rows["severity"], severity_level).isin(flt.severities)]
     if flt.categories:
         rows = rows[labels(rows["category"], category_label).isin(flt.categories)]
     if flt.actions:

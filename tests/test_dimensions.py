@@ -18,6 +18,7 @@ from audit.dimensions import COUNTED, DIMENSIONS, INT32_MAX, REGISTRY, Dimension
 from audit.filters import AuditFilter, describe_filter
 from audit.mirror import MIRROR_COLUMNS, Mirror
 from audit.routing import mirror_can_answer
+from audit.vocab import is_security_event, severity_level
 from tests.conftest import DemoDatabase
 
 ALL = AuditFilter(range="all")
@@ -41,7 +42,9 @@ def _outcome(row: Row) -> str:
 # How each dimension reads a row, written here without the registry: the ground truth. A
 # dimension added to the registry without an entry here fails the first test.
 GROUND_TRUTH: dict[str, Callable[[Row], list[Any]]] = {
-    "severity": lambda r: [r["severity"]],
+    "severity": lambda r: [severity_level(r["severity"])],
+    "raw_severity": lambda r: [r["severity"]],
+    "security": lambda r: ["yes" if is_security_event(r["action"], r["category"]) else "no"],
     "category": lambda r: [r["category"]],
     "action": lambda r: [r["action"]],
     "resource_type": lambda r: [r["resource_type"]],
@@ -81,7 +84,10 @@ def _matching(table: list[Row], name: str, value: Any) -> int:
 
 
 def _null(table: list[Row], name: str) -> int:
-    return sum(None in GROUND_TRUTH[name](row) for row in table)
+    """Rows the dimension's null label stands for (NULL; for the severity level, also any
+    value outside the vocabulary)."""
+    label = DIMENSIONS[name].null_label
+    return sum(bool({None, label} & set(GROUND_TRUTH[name](row))) for row in table)
 
 
 def test_every_dimension_has_ground_truth_and_a_unique_url_parameter() -> None:
@@ -177,7 +183,9 @@ def test_filters_on_columns_the_mirror_lacks_stay_on_the_source() -> None:
 
 @pytest.mark.parametrize("dimension", [d for d in REGISTRY if d.drillable], ids=lambda d: d.name)
 def test_a_drill_narrows_to_the_clicked_value(dimension: Dimension) -> None:
-    value = {"outcome": "failure", "user": 17}.get(dimension.name, "abc")
+    value = {"outcome": "failure", "user": 17, "security": "yes", "severity": "high"}.get(
+        dimension.name, "abc"
+    )
     narrowed = drill.from_top_point(ALL, dimension.name, {"customdata": [value]})
     assert narrowed is not None
     assert getattr(narrowed, dimension.field) == ((value,) if dimension.multi else value)

@@ -33,7 +33,8 @@ def test_top_and_heatmap_points() -> None:
     flt = AuditFilter(range="7d")
     assert drill.from_top_point(flt, "action", {"customdata": ["login"]}).actions == ("login",)
     assert drill.from_top_point(flt, "user", {"customdata": ["17"]}).users == (17,)
-    assert drill.from_top_point(flt, "user", {"customdata": [None]}) is None
+    system = drill.from_top_point(flt, "user", {"customdata": [None]})
+    assert system is not None and system.users == ("system",)  # events without a user
     cell = drill.from_heatmap_point(flt, {"customdata": ["unset", "uncategorized"]})
     assert (cell.severities, cell.categories) == (("unset",), ("uncategorized",))
     assert drill.from_top_point(flt, "action", {}) is None

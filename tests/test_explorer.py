@@ -34,13 +34,15 @@ def test_explorer_shows_exact_total_and_first_page(
         "pages/explorer.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, severity="low", **WINDOW
     )
     assert not at.exception
-    total = demo.scalar(f"SELECT count(*) FROM audit_logs WHERE {WINDOW_SQL} AND severity = 'low'")
+    total = demo.scalar(
+        f"SELECT count(*) FROM audit_logs WHERE {WINDOW_SQL} AND severity IN ('low', 'info')"
+    )
     assert f"Rows 1 to 50 of {total:,}" in _captions(at)
     table = at.dataframe[0].value
     newest = [
         r.id
         for r in demo.rows(
-            f"SELECT id FROM audit_logs WHERE {WINDOW_SQL} AND severity = 'low' ORDER BY created_at DESC, id DESC LIMIT 50"
+            f"SELECT id FROM audit_logs WHERE {WINDOW_SQL} AND severity IN ('low', 'info') ORDER BY created_at DESC, id DESC LIMIT 50"
         )
     ]
     assert list(table.index) == newest
@@ -176,10 +178,12 @@ def test_related_events_equal_sql(demo: DemoDatabase) -> None:
 
 def test_exclusions_match_sql(demo: DemoDatabase) -> None:
     flt = AuditFilter(
-        range="all", excludes=("severity:info", "severity:unset", "action:login", "outcome:failure")
+        range="all",
+        excludes=("raw_severity:info", "severity:unset", "action:login", "outcome:failure"),
     )
     expected = demo.scalar(
-        "SELECT count(*) FROM audit_logs WHERE severity IS NOT NULL AND severity != 'info' "
+        "SELECT count(*) FROM audit_logs WHERE severity IN "
+        "('critical', 'high', 'error', 'medium', 'warning', 'low') "
         "AND action != 'login' AND (success IS NULL OR success = true)"
     )
     assert queries.count_events(demo.source, flt, demo.now) == expected

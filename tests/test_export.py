@@ -66,7 +66,8 @@ SELECT a.id, a.created_at, a.user_id, u.email, u.username, a.action, a.descripti
        CAST(a.new_values AS TEXT) AS new_values
 FROM audit_logs a LEFT JOIN users u ON u.id = a.user_id
 WHERE a.created_at >= :start AND a.created_at < :end
-  AND (a.severity IN ('low', 'high') OR a.severity IS NULL)
+  AND (a.severity IN ('low', 'info', 'high', 'error') OR a.severity IS NULL
+       OR a.severity NOT IN ('critical', 'high', 'error', 'medium', 'warning', 'low', 'info'))
 ORDER BY a.created_at DESC, a.id DESC
 """
 TEXT_COLUMNS = ("user", "action", "description", "severity", "ip_address")

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from audit.filters import AuditFilter, escape_like, where_clause
 from audit.timerange import CUSTOM, PRESETS, TimeWindow
+from audit.vocab import LEVEL_ORDER
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 ZONES = ["UTC", "Europe/Berlin", "Asia/Kolkata", "America/New_York", "Australia/Lord_Howe"]
@@ -48,7 +49,8 @@ def filters(draw: st.DrawFn) -> AuditFilter:
         tz=draw(st.sampled_from(ZONES)),
         actions=draw(word_lists),
         resource_types=draw(word_lists),
-        severities=draw(word_lists),
+        severities=tuple(draw(st.lists(st.sampled_from(LEVEL_ORDER), unique=True))),
+        raw_severities=draw(word_lists),
         categories=draw(word_lists),
         outcomes=tuple(
             draw(st.lists(st.sampled_from(["success", "failure", "unknown"]), unique=True))
@@ -59,7 +61,10 @@ def filters(draw: st.DrawFn) -> AuditFilter:
             draw(
                 st.lists(
                     st.one_of(
-                        st.tuples(st.sampled_from(["action", "severity", "ip", "category"]), texts),
+                        st.tuples(
+                            st.sampled_from(["action", "raw_severity", "ip", "category"]), texts
+                        ),
+                        st.tuples(st.just("severity"), st.sampled_from(LEVEL_ORDER)),
                         st.tuples(st.just("user"), st.integers(0, 10**6).map(str)),
                         st.tuples(st.just("outcome"), st.sampled_from(["success", "failure"])),
                     ).map(lambda pair: f"{pair[0]}:{pair[1]}"),
@@ -158,7 +163,7 @@ def test_user_values_only_ever_reach_sql_as_bound_parameters() -> None:
     evil = "x'; DROP TABLE audit_logs; --"
     flt = AuditFilter(
         actions=(evil,),
-        severities=(evil,),
+        raw_severities=(evil,),
         tags=(evil,),
         ip=evil,
         resource_id=evil,

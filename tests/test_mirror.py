@@ -43,7 +43,7 @@ FILTERS: dict[str, AuditFilter] = {
         tz="Europe/Berlin",
         start=datetime(2026, 10, 22, tzinfo=BERLIN),
         end=datetime(2026, 10, 30, tzinfo=BERLIN),
-        severities=("low", "info"),
+        severities=("low",),
     ),
     "failed security events, 90 days, New York": AuditFilter(
         range="90d", tz="America/New_York", outcomes=("failure",), categories=("security",)

@@ -15,7 +15,7 @@ from audit import queries
 from audit.db import check_database, create_readonly_engine
 from audit.filters import AuditFilter
 from audit.schema import audit_logs, metadata
-from audit.vocab import category_label, outcome_label, severity_label
+from audit.vocab import category_label, outcome_label, severity_level
 from tests.conftest import DemoDatabase
 from tests.groundtruth import expected_rows, in_window, labels, local_bucket
 
@@ -66,6 +66,8 @@ def test_top_values_equal_sql(demo: DemoDatabase, truth: pd.DataFrame, by: str) 
     rows = in_window(truth, flt, demo.now)
     if by == "outcome":
         values = rows["success"].map(lambda v: outcome_label(None if pd.isna(v) else bool(v)))
+    elif by == "severity":
+        values = labels(rows["severity"], severity_level)
     else:
         values = rows[column].astype(object).where(rows[column].notna(), None)
     expected = Counter(values.tolist()).most_common()
@@ -135,7 +137,7 @@ def test_volume_buckets_equal_python_ground_truth(
     rows = in_window(truth, flt, demo.now)
     rows = rows[rows["created_at"].notna()]
     values = {
-        "severity": labels(rows["severity"], severity_label),
+        "severity": labels(rows["severity"], severity_level),
         "category": labels(rows["category"], category_label),
         "outcome": rows["success"].map(lambda v: outcome_label(None if pd.isna(v) else bool(v))),
     }.get(by, rows.get(by))

@@ -7,45 +7,68 @@ import sqlalchemy as sa
 from audit.schema import audit_logs, metadata
 from audit.vocab import (
     is_security_event,
+    level_label,
     order_severities,
     security_event_clause,
     severity_color,
-    severity_label,
+    severity_in_levels,
+    severity_level,
+    severity_level_expression,
 )
 
 
-def test_severity_order_known_then_unknown_then_unset() -> None:
-    labels = [
-        "info",
-        "zeta",
-        "warning",
-        "unset",
-        "critical",
-        "error",
-        "low",
-        "alpha",
-        "high",
-        "medium",
-    ]
-    assert order_severities(labels) == [
+def test_levels_are_ordered_most_severe_first_and_unset_last() -> None:
+    assert order_severities(["unset", "low", "critical", "medium", "high"]) == [
         "critical",
         "high",
-        "error",
         "medium",
-        "warning",
         "low",
-        "info",
-        "alpha",
-        "zeta",
         "unset",
     ]
 
 
-def test_null_and_unknown_severity_labels_and_colours() -> None:
-    assert severity_label(None) == "unset"
-    assert severity_label("weird") == "weird"
-    assert severity_color("high") != severity_color("weird")
-    assert severity_color("weird") == severity_color("other-weird")
+RAW_LEVELS = [
+    ("critical", "critical"),
+    ("high", "high"),
+    ("error", "high"),
+    ("medium", "medium"),
+    ("warning", "medium"),
+    ("low", "low"),
+    ("info", "low"),
+    ("weird", "unset"),
+    ("HIGH", "unset"),  # the vocabulary is lower case; anything else is not guessed at
+    (None, "unset"),
+]
+
+
+def test_each_raw_severity_counts_at_its_level() -> None:
+    assert [severity_level(raw) for raw, _ in RAW_LEVELS] == [level for _, level in RAW_LEVELS]
+    assert level_label("high") == "high (incl. error)"
+    assert level_label("critical") == "critical"
+    assert level_label("unset") == "unset (none or other)"
+    assert severity_color("high") != severity_color("low")
+
+
+def test_the_level_in_sql_equals_the_level_in_python(db_url: str) -> None:
+    engine = sa.create_engine(db_url)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for raw, _ in RAW_LEVELS:
+            conn.execute(
+                audit_logs.insert(),
+                {"action": "a", "severity": raw, "resource_type": "x", "description": "d"},
+            )
+        column = audit_logs.c.severity
+        levels = conn.execute(sa.select(column, severity_level_expression(column))).all()
+        for level in ("high", "unset"):
+            chosen = conn.execute(
+                sa.select(column).where(severity_in_levels(column, [level]))
+            ).scalars()
+            assert sorted(map(str, chosen)) == sorted(
+                str(raw) for raw, expected in RAW_LEVELS if expected == level
+            )
+    engine.dispose()
+    assert sorted(levels, key=str) == sorted(RAW_LEVELS, key=str)
 
 
 def test_security_predicate_matches_python_and_sql(db_url: str) -> None:
