@@ -41,6 +41,14 @@ PAGES: dict[str, str] = {
     "user": "user",
 }
 ALL_PAGES: tuple[str, ...] = ("overview", "explorer", "security")
+# What the pages that show one thing read, and from which --query keys (first found wins):
+# the event page its id= (or the explorer's selected=), the user profile a users.id in id=
+# (or a single user= of the filter), the IP profile the filter's ip=.
+PAGE_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "event": ("id", ("id", "selected")),
+    "user": ("id", ("id", "user")),
+    "ip": ("ip", ("ip",)),
+}
 FORMATS = ("png", "pdf")
 
 
@@ -63,7 +71,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     which.add_argument(
         "--page", action="append", choices=sorted(PAGES), help="page to capture (repeatable)"
     )
-    which.add_argument("--all", action="store_true", help=f"capture {', '.join(ALL_PAGES)}")
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help=f"capture {', '.join(ALL_PAGES)}, and event, user and ip when the query names one",
+    )
     parser.add_argument(
         "--query", default="", help="filter query string, e.g. 'range=7d&tz=Europe/Berlin'"
     )
@@ -94,6 +106,37 @@ def report_query(query: str) -> tuple[str, str]:
         raise SnapshotError("invalid --query: " + " ".join(notices))
     params["report"] = ["1"]
     return urlencode(params, doseq=True), flt.tz
+
+
+def page_query(name: str, query: str) -> str | None:
+    """The query a page is captured with: for a page that shows one thing, its key set from
+    the --query; ``None`` when the query names no such thing."""
+    if name not in PAGE_KEYS:
+        return query
+    params = parse_qs(query, keep_blank_values=True)
+    key, sources = PAGE_KEYS[name]
+    for source in sources:
+        values = [v for v in params.get(source, []) if v]
+        if len(values) == 1:
+            return urlencode(params | {key: values}, doseq=True)
+    return None
+
+
+def pages_to_capture(args: argparse.Namespace, query: str) -> dict[str, str]:
+    """Page name -> query. ``--all``: the three pages, and every page of one thing that the
+    query names; ``--page`` of one thing without its key is refused."""
+    if args.all:
+        names = [*ALL_PAGES, *PAGE_KEYS]
+        captured = {name: page_query(name, query) for name in names}
+        return {name: q for name, q in captured.items() if q is not None}
+    chosen = {}
+    for name in dict.fromkeys(args.page):
+        page = page_query(name, query)
+        if page is None:
+            keys = " or ".join(f"{k}=" for k in PAGE_KEYS[name][1])
+            raise SnapshotError(f"page {name!r} needs {keys} in --query")
+        chosen[name] = page
+    return chosen
 
 
 def _check_database(db_url: str | None) -> str:
@@ -204,7 +247,7 @@ def take_snapshots(args: argparse.Namespace) -> list[Path]:
 
     _refuse_role_for_running_dashboard(args)
     query, tz = report_query(args.query)
-    names = list(ALL_PAGES) if args.all else list(dict.fromkeys(args.page))
+    pages = pages_to_capture(args, query)
     args.out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with _dashboard(args) as dashboard, sync_playwright() as playwright:
@@ -213,11 +256,11 @@ def take_snapshots(args: argparse.Namespace) -> list[Path]:
         except PlaywrightError as exc:
             raise SnapshotError(f"cannot start Chromium at /usr/bin/chromium: {exc}") from exc
         try:
-            for name in names:
+            for name, page_params in pages.items():
                 context = _new_context(browser, dashboard, tz, args)
                 target = args.out / f"{name}.{args.format}"
                 started = time.perf_counter()
-                url = f"{dashboard.base_url}/{PAGES[name]}?{query}"
+                url = f"{dashboard.base_url}/{PAGES[name]}?{page_params}"
                 try:
                     _capture(context.new_page(), url, target, args)
                 except (PageNotReady, RoleNotDrawn, PlaywrightError) as exc:

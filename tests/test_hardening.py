@@ -261,3 +261,24 @@ def test_hostile_url_values_give_notices(
     at = run_page(page, {"AUDIT_DB_URL": demo.url}, monkeypatch, **params)
     assert not at.exception, [e.value for e in at.exception]
     assert "A query failed" not in page_text(at)
+
+
+# -- issue 15, item 15: a page of one thing needs its key; --all writes what the query names
+
+
+def test_snapshot_pages_follow_the_query() -> None:
+    from argparse import Namespace
+
+    from audit.snapshot import SnapshotError, pages_to_capture
+
+    everything = Namespace(all=True, page=None)
+    assert list(pages_to_capture(everything, "range=7d")) == ["overview", "explorer", "security"]
+    pages = pages_to_capture(everything, "range=7d&ip=192.0.2.203&selected=5")
+    assert list(pages) == ["overview", "explorer", "security", "event", "ip"]
+    assert "id=5" in pages["event"] and "ip=192.0.2.203" in pages["ip"]
+    user = pages_to_capture(Namespace(all=False, page=["user"]), "user=17&range=7d")
+    assert "id=17" in user["user"]
+    with pytest.raises(SnapshotError, match="needs id= or user="):
+        pages_to_capture(Namespace(all=False, page=["user"]), "range=7d")
+    with pytest.raises(SnapshotError, match="needs ip="):
+        pages_to_capture(Namespace(all=False, page=["ip"]), "range=7d")

@@ -141,7 +141,9 @@ def show_mirror_status(source: Source, report: bool) -> None:
     box.caption(
         f"Charts and counts from the local mirror, "
         f"{freshness_text(state.as_of, datetime.now(UTC))}.",
-        help="Refresh brings the mirror up to date. Rows, event details and exports always "
+        help=None
+        if report  # a static image has no "?" to hover
+        else "Refresh brings the mirror up to date. Rows, event details and exports always "
         "come from the database.",
     )
 

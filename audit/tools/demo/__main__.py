@@ -8,11 +8,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from audit.config import DEMO_DB_PATH
+from audit.config import DEMO_DB_PATH, ConfigError, load_settings
 from audit.progress import ProgressBar
 from audit.tools.demo.clock import resolve_end
 from audit.tools.demo.defaults import DEFAULT_DAYS, DEFAULT_ROWS, DEFAULT_SEED, DEFAULT_URL
-from audit.tools.demo.writer import write_demo
+from audit.tools.demo.writer import write_demo, write_demo_file
 
 
 def _parse_end(text: str) -> datetime:
@@ -30,6 +30,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help="days of history")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
     parser.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="create the dashboard's embedded demo database (data/demo.sqlite3) unless it "
+        "exists or another database is configured; nothing else is written",
+    )
+    parser.add_argument(
         "--end",
         type=_parse_end,
         default=None,
@@ -41,6 +47,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """``python -m audit.tools.demo [--url URL] [--rows N] [--days D] [--seed S] [--end ISO]``."""
     args = _arguments(argv)
+    if args.if_missing:
+        return _embedded_demo(args.rows)
     if args.url == DEFAULT_URL:
         DEMO_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -48,6 +56,26 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     shown = sa.make_url(args.url).render_as_string(hide_password=True)
     print(f"wrote {written:,} audit rows to {shown} in {elapsed:.1f} s")
+    return 0
+
+
+def _embedded_demo(rows: int) -> int:
+    """The README's start: build the embedded demo database in the terminal, with its
+    progress, before the dashboard starts (not on the first browser visit)."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration: {exc}")
+        return 1
+    if not settings.is_demo:
+        print("a database is configured (AUDIT_DB_URL or secrets): no demo database needed")
+        return 0
+    if DEMO_DB_PATH.exists():
+        print(f"demo database ready: {DEMO_DB_PATH}")
+        return 0
+    print(f"creating the demo database {DEMO_DB_PATH} (first start only)")
+    written = write_demo_file(DEMO_DB_PATH, rows=rows, progress=ProgressBar())
+    print(f"wrote {written:,} audit rows")
     return 0
 
 
