@@ -37,6 +37,16 @@ def volume_section(ctx: PageContext, plan: plans.OverviewPlan) -> None:
         lambda p: drill.from_volume_point(flt, "severity", p, width, now),
         static=ctx.report or ctx.role.masked,
     )
+    if ctx.report:
+        _breakdown_chart(ctx, plan, width)
+    else:
+        st.fragment(_breakdown_chart)(ctx, plan, width)
+
+
+def _breakdown_chart(ctx: PageContext, plan: plans.OverviewPlan, width: str) -> None:
+    """The breakdown control and its chart; on the page a fragment, so picking another
+    breakdown redraws this chart alone, not the whole page."""
+    flt, now = ctx.filter, ctx.now
     breakdown = _breakdown(ctx.report)
     call = plan.volume_by_breakdown
     if breakdown != plan.breakdown:  # changed just now: not prefetched
