@@ -52,7 +52,8 @@ def test_filters_survive_navigation_and_kpis_equal_sql(
         expected = conn.execute(
             sa.text(
                 "SELECT count(*) FROM audit_logs WHERE created_at >= '2026-11-09 18:30' "
-                "AND created_at < '2026-11-16 18:30' AND severity IN ('low', 'medium') "
+                "AND created_at < '2026-11-16 18:30' "
+                "AND severity IN ('low', 'info', 'medium', 'warning') "
                 "AND success IS FALSE"
             )
         ).scalar_one()
