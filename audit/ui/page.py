@@ -20,10 +20,11 @@ from audit.ui.context import database_recovered, role_or_stop, settings_or_stop,
 from audit.ui.filterbar import filter_bar
 from audit.ui.report import report_header
 from audit.ui.safe import md_escape
-from audit.ui.urlstate import is_report, query_now, read_filter, write_filter
+from audit.ui.urlstate import is_report, query_now, read_filter, return_after_back, write_filter
 from audit.ui.view import PageContext
 
 CONTEXT_KEY = "page_context"
+DRILL_TARGET = "explorer"  # the page every drill-through opens
 
 
 def _leave_pages_directory_mode() -> None:
@@ -83,6 +84,8 @@ Plan = Callable[[AuditFilter, Settings], list[Call]]
 def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) -> PageContext:
     """Everything before a page draws; stops with a clear message on any problem. ``plan``
     names the page's queries, run at once with the filter bar's before anything draws."""
+    if current.url_path != DRILL_TARGET:
+        return_after_back()
     report = is_report()
     nav_box = st.container() if report else st.sidebar.container()
     role = role_or_stop()

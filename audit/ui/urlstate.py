@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import streamlit as st
 
@@ -30,7 +31,11 @@ def read_filter(default_tz: str) -> tuple[AuditFilter, list[str]]:
 
 
 # A page position and a selected row belong to one result: a new filter drops them.
-RESULT_PARAMS = frozenset({"after", "before", "selected"})
+# Set on a drill-through: the URL the drill started from. Streamlit rewrites the history
+# entry of the page a drill leaves to the drill's URL, so Back lands there with the
+# drilled filter; that page then finds this key and goes back to where it was.
+DRILLED_FROM = "drilled_from"
+RESULT_PARAMS = frozenset({"after", "before", "selected", DRILLED_FROM})
 
 
 def write_filter(flt: AuditFilter, changed: bool = True) -> None:
@@ -105,3 +110,20 @@ def widget_changed(key: str, url_value: Any) -> bool:
     if changed:
         st.session_state[f"{key}__from_url"] = st.session_state.get(key)
     return changed
+
+
+def drill_params(target: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A drill's URL: the target, and the view it leaves (for Back)."""
+    here = {k: v for k, v in query_params_lists().items() if k != DRILLED_FROM}
+    pinned = {NOW_PARAM: here[NOW_PARAM]} if NOW_PARAM in here else {}
+    return target | pinned | {DRILLED_FROM: [urlencode(here, doseq=True)]}
+
+
+def return_after_back() -> None:
+    """On a page a drill left: Back brought the drill's URL here, so restore the view the
+    drill started from (and draw it again)."""
+    origin = st.query_params.get(DRILLED_FROM)
+    if origin is None:
+        return
+    st.query_params.from_dict(parse_qs(origin, keep_blank_values=True))
+    st.rerun()

@@ -11,7 +11,7 @@ import streamlit as st
 from audit import kpis as kpi
 from audit.filters import AuditFilter
 from audit.queries import Kpis
-from audit.ui.urlstate import NOW_PARAM
+from audit.ui.urlstate import NOW_PARAM, drill_params
 from audit.ui.view import PageContext
 
 EXPLORER_PAGE = "pages/explorer.py"
@@ -87,4 +87,4 @@ def drill_chart(
         st.toast("That value cannot be filtered on.", icon=":material/info:")
         return
     st.session_state[NONCE_KEY] = nonce + 1
-    st.switch_page(EXPLORER_PAGE, query_params=target.to_params())
+    st.switch_page(EXPLORER_PAGE, query_params=drill_params(target.to_params()))
