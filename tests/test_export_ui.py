@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from audit.export.log import read_log
-from tests.conftest import DemoDatabase
-from tests.test_app import run_page
+from tests.support.apptest import run_page
+from tests.support.databases import DemoDatabase
 
 WINDOW = {
     "range": "custom",

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from audit import queries
 from audit.filters import FILTER_PARAM_NAMES, AuditFilter, escape_like
-from tests.conftest import DemoDatabase
-from tests.test_app import run_page
+from tests.support.apptest import run_page
+from tests.support.databases import DemoDatabase
 
 NASTY = st.one_of(
     st.text(max_size=50),
