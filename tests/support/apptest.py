@@ -19,12 +19,18 @@ PAGES = [
 
 
 def run_page(
-    page: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, **params: str
+    page: str,
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    timeout: float = 60,
+    **params: str | list[str],
 ) -> AppTest:
-    """Runs ``page`` (one of :data:`PAGES`) with ``env`` set and ``params`` in the URL."""
+    """Runs ``page`` (one of :data:`PAGES`) with ``env`` set and ``params`` in the URL (a
+    list: the key repeated), waiting up to ``timeout`` seconds for each run."""
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=timeout)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
