@@ -1,29 +1,30 @@
 """Shared fixtures: a real PostgreSQL (started by scripts/test.sh) and SQLite, each as a
-fresh empty database or as a demo database generated once per session."""
+fresh empty database or as a demo database generated once per session. The helpers they
+use live in tests/support."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from audit.db import Source, check_database, create_readonly_engine
-
-PG_URL_ENV = "AUDIT_TEST_PG_URL"
-DIALECTS = ("sqlite", "postgresql")
-DEMO_END = datetime(2026, 11, 20, 12, 0)  # naive UTC, like created_at
-DEMO_NOW = DEMO_END.replace(tzinfo=UTC)
-DEMO_ROWS = 20_000
-DEMO_DAYS = 90
-DEMO_SEED = 11
+from audit.db import check_database, create_readonly_engine
+from tests.support.databases import (
+    DEMO_DAYS,
+    DEMO_END,
+    DEMO_ROWS,
+    DEMO_SEED,
+    DIALECTS,
+    PG_URL_ENV,
+    DemoDatabase,
+    fresh_database,
+)
+from tests.support.groundtruth import all_rows
+from tests.support.hostile import write_hostile
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,55 +35,11 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-def pg_server_url() -> sa.URL:
-    return sa.make_url(os.environ[PG_URL_ENV])
-
-
-@contextmanager
-def fresh_database(kind: str, tmp_dir: Path) -> Iterator[str]:
-    """A new empty database of the given kind; removed afterwards."""
-    if kind == "sqlite":
-        path = tmp_dir / f"audit-{uuid.uuid4().hex[:8]}.sqlite3"
-        yield f"sqlite:///{path}"
-        path.unlink(missing_ok=True)
-        return
-    name = f"audit_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(pg_server_url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield pg_server_url().set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(params=DIALECTS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty, writable database URL on each dialect."""
     with fresh_database(request.param, tmp_path) as url:
         yield url
-
-
-@dataclass
-class DemoDatabase:
-    """A populated database: ``writer`` for ground-truth SQL, ``source`` as the dashboard
-    sees it (read-only engine), ``now`` the moment presets are relative to."""
-
-    kind: str
-    url: str
-    writer: sa.Engine
-    source: Source
-    now: datetime = DEMO_NOW
-
-    def scalar(self, sql: str, **params: object) -> object:
-        with self.writer.connect() as conn:
-            return conn.execute(sa.text(sql), params).scalar()
-
-    def rows(self, sql: str, **params: object) -> list[sa.Row]:
-        with self.writer.connect() as conn:
-            return list(conn.execute(sa.text(sql), params))
 
 
 @pytest.fixture(scope="session", params=DIALECTS)
@@ -105,9 +62,7 @@ def demo(
 
 @pytest.fixture(scope="session")
 def truth(demo: DemoDatabase) -> pd.DataFrame:
-    """The whole demo table, read with plain SQL (see tests/groundtruth.py)."""
-    from tests.groundtruth import all_rows
-
+    """The whole demo table, read with plain SQL (see tests/support/groundtruth.py)."""
     return all_rows(demo)
 
 
@@ -127,9 +82,7 @@ def fresh_streamlit_caches() -> Iterator[None]:
 def hostile(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoDatabase]:
-    """A database of hostile rows (tests/hostile.py) on each dialect."""
-    from tests.hostile import write_hostile
-
+    """A database of hostile rows (tests/support/hostile.py) on each dialect."""
     with fresh_database(request.param, tmp_path_factory.mktemp("hostile")) as url:
         write_hostile(url)
         writer = sa.create_engine(url)

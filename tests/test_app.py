@@ -9,47 +9,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from audit.schema import metadata
-from tests.conftest import DemoDatabase
+from tests.support.apptest import PAGES, page_text, run_page
+from tests.support.databases import DemoDatabase
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = [
-    "pages/overview.py",
-    "pages/explorer.py",
-    "pages/security.py",
-    "pages/event.py",
-    "pages/ip.py",
-    "pages/user.py",
-]
 # A fixed window inside the demo data, so numbers do not depend on today's date.
 WINDOW = {"from": "2026-11-10T00:00:00+00:00", "to": "2026-11-17T00:00:00+00:00", "tz": "UTC"}
-
-
-def run_page(
-    page: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, **params: str
-) -> AppTest:
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page != PAGES[0]:
-        at.switch_page(page).run()
-    return at
-
-
-def page_text(at: AppTest) -> str:
-    parts = (
-        [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.header]
-    )
-    parts += (
-        [e.value for e in at.caption] + [e.value for e in at.error] + [e.value for e in at.info]
-    )
-    parts += [e.value for e in at.warning] + [e.value for e in at.text]
-    return "\n".join(str(p) for p in parts)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -17,7 +17,7 @@ from audit.tools.bench import parameters
 from audit.tools.bench.naive import naive_load, naive_overview
 from audit.tools.bench.report import replace_section, rerender
 from audit.tools.demo import write_demo
-from tests.conftest import DEMO_END
+from tests.support.databases import DEMO_END
 
 ROOT = Path(__file__).resolve().parent.parent
 

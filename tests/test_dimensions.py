@@ -19,7 +19,7 @@ from audit.filters import AuditFilter, describe_filter
 from audit.mirror import MIRROR_COLUMNS, Mirror
 from audit.routing import mirror_can_answer
 from audit.vocab import is_security_event, severity_level
-from tests.conftest import DemoDatabase
+from tests.support.databases import DemoDatabase
 
 ALL = AuditFilter(range="all")
 ROWS_SQL = """

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from audit import queries
 from audit.filters import AuditFilter
 from audit.queries import Cursor, decode_cursor, encode_cursor
-from tests.conftest import DemoDatabase
-from tests.test_app import page_text, run_page
+from tests.support.apptest import page_text, run_page
+from tests.support.databases import DemoDatabase
 
 WINDOW = {
     "range": "custom",

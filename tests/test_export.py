@@ -45,7 +45,7 @@ from audit.export.log import read_log
 from audit.filters import AuditFilter
 from audit.queries import user_label
 from audit.schema import JSON_COLUMNS, audit_logs, metadata
-from tests.conftest import DemoDatabase
+from tests.support.databases import DemoDatabase
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # A week over the end of summer time in Berlin (2026-10-25): offsets +02:00 and +01:00.

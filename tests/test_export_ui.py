@@ -22,8 +22,8 @@ from audit.export import FORMATS
 from audit.export.log import read_log
 from audit.filters import AuditFilter
 from audit.ui.safe import md_escape
-from tests.conftest import DemoDatabase
-from tests.test_app import run_page
+from tests.support.apptest import run_page
+from tests.support.databases import DemoDatabase
 
 WINDOW = {
     "range": "custom",

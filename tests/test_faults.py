@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit.tools.demo import write_demo
-from tests.conftest import DEMO_END
-from tests.test_app import page_text, run_page
+from tests.support.apptest import page_text, run_page
+from tests.support.databases import DEMO_END
 
 
 def test_a_timed_out_query_says_so(tmp_path: Path, monkeypatch) -> None:

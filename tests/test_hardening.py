@@ -17,9 +17,9 @@ from audit import queries
 from audit.access import Identities, mask_text, viewer_filter
 from audit.filters import AuditFilter
 from audit.ui.safe import markdown_code, md_escape
-from tests.conftest import DEMO_END, DemoDatabase, fresh_database, pg_server_url
-from tests.test_app import APP, page_text, run_page
-from tests.test_roles import SECRETS, VIEWER
+from tests.support.apptest import APP, page_text, run_page
+from tests.support.databases import DEMO_END, DemoDatabase, fresh_database, pg_server_url
+from tests.support.secrets import SECRETS, VIEWER
 
 WEEK = {
     "range": "custom",

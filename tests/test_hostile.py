@@ -9,9 +9,9 @@ import pytest
 from audit import queries
 from audit.export import write_export
 from audit.filters import AuditFilter
-from tests.conftest import DemoDatabase
-from tests.hostile import IMG, MD_LINK, SCRIPT
-from tests.test_app import PAGES, page_text, run_page
+from tests.support.apptest import PAGES, page_text, run_page
+from tests.support.databases import DemoDatabase
+from tests.support.hostile import IMG, MD_LINK, SCRIPT
 
 QUERIES = [
     {"range": "all"},

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from audit.db import create_readonly_engine
 from audit.tools import indexes
 from audit.tools.demo import write_demo
-from tests.conftest import DEMO_END, fresh_database
+from tests.support.databases import DEMO_END, fresh_database
 
 NAMES = [spec.name for spec in indexes.RECOMMENDED]
 

@@ -176,3 +176,56 @@ def test_only_the_ui_imports_streamlit_and_no_ui_module_imports_the_browser_driv
             assert not any(_within(m, "playwright") for m in modules), where
         elif path.is_relative_to(ROOT / "audit"):
             assert not any(_within(m, "streamlit") for m in modules), where
+
+
+def _dotted(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_test_or_conftest(path: Path) -> bool:
+    return path.name.startswith("test_") or path.name == "conftest.py"
+
+
+def imports_of_test_modules(root: Path = ROOT) -> list[tuple[str, str]]:
+    """(file, module) for every import, anywhere in a file under ``tests/``, of a test
+    module or a conftest: what tests share lives in ``tests/support``."""
+    files = sorted((root / "tests").rglob("*.py"))
+    forbidden = {_dotted(path, root) for path in files if _is_test_or_conftest(path)}
+    return sorted(
+        {
+            (path.relative_to(root).as_posix(), module)
+            for path in files
+            for module in imported_modules(path, root)
+            if module in forbidden
+        }
+    )
+
+
+def test_no_test_module_imports_another_test_module_or_a_conftest() -> None:
+    found = imports_of_test_modules()
+    assert not found, f"import shared helpers from tests.support instead: {found}"
+
+
+def test_the_test_import_check_sees_every_kind_of_import(tmp_path: Path) -> None:
+    files = {
+        "tests/__init__.py": "",
+        "tests/conftest.py": "",
+        "tests/test_a.py": "HELPER = 1\n",
+        "tests/test_b.py": "def later():\n    from .test_a import HELPER\n",
+        "tests/test_c.py": "from tests.support.shared import HELPER\n",
+        "tests/support/__init__.py": "",
+        "tests/support/shared.py": "from tests.conftest import x\n",
+        "tests/e2e/__init__.py": "",
+        "tests/e2e/test_d.py": "from tests import test_a\nimport tests.e2e.conftest\n",
+        "tests/e2e/conftest.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert imports_of_test_modules(tmp_path) == [
+        ("tests/e2e/test_d.py", "tests.e2e.conftest"),
+        ("tests/e2e/test_d.py", "tests.test_a"),
+        ("tests/support/shared.py", "tests.conftest"),
+        ("tests/test_b.py", "tests.test_a"),
+    ]

@@ -28,7 +28,7 @@ from audit.routing import mirror_can_answer, wants_mirror
 from audit.schema import audit_logs, users
 from audit.timerange import BUCKET_WIDTHS
 from audit.tools.demo import write_demo
-from tests.conftest import DEMO_END, DEMO_NOW
+from tests.support.databases import DEMO_END, DEMO_NOW
 
 ROWS = 12_000
 DAYS = 35

@@ -20,8 +20,9 @@ from audit.vocab import (
     level_label,
     severity_level,
 )
-from tests.conftest import DemoDatabase
-from tests.groundtruth import expected_rows, labels
+from tests.support.apptest import run_page
+from tests.support.databases import DemoDatabase
+from tests.support.groundtruth import expected_rows, labels
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OVERVIEW_FILTERS = {
@@ -132,8 +133,6 @@ def _chart_specs(at) -> list[dict]:
 def test_overview_page_shows_ground_truth(
     demo: DemoDatabase, truth: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_app import run_page
-
     at = run_page(
         "pages/overview.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, tz="Europe/Berlin", **WINDOW
     )
@@ -173,8 +172,6 @@ def _total(values) -> int:
 def test_empty_range_shows_a_clear_state(
     demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_app import run_page
-
     at = run_page(
         "pages/overview.py",
         {"AUDIT_DB_URL": demo.url},
@@ -212,8 +209,6 @@ def _record_queries(monkeypatch: pytest.MonkeyPatch, *names: str) -> list[tuple[
 def test_every_query_of_the_overview_runs_at_once_before_it_draws(
     demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch, breakdown: str
 ) -> None:
-    from tests.test_app import run_page
-
     names = ("kpis", "overview_counts", "volume", "activity_rhythm", "top_values")
     ran = _record_queries(monkeypatch, *names)
     at = run_page(
@@ -231,8 +226,6 @@ def test_a_set_facet_counts_with_a_query_of_its_own(
 ) -> None:
     """With severity set, its options are counted without it: a plain grouped query, not
     a second scan for charts (the page's own scan runs under the whole filter)."""
-    from tests.test_app import run_page
-
     recorded = _record_queries(monkeypatch, "overview_counts", "top_values")
     at = run_page(
         "pages/overview.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, severity="high", **WINDOW

@@ -16,8 +16,8 @@ from audit.db import check_database, create_readonly_engine
 from audit.filters import AuditFilter
 from audit.schema import audit_logs, metadata
 from audit.vocab import category_label, outcome_label, severity_level
-from tests.conftest import DemoDatabase
-from tests.groundtruth import expected_rows, in_window, labels, local_bucket
+from tests.support.databases import DemoDatabase
+from tests.support.groundtruth import expected_rows, in_window, labels, local_bucket
 
 FILTERS = {
     "last 7 days": AuditFilter(range="7d"),

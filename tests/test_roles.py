@@ -11,8 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit.access import SNAPSHOT_ROLE_ENV, SNAPSHOT_SECRET_ENV
-from tests.conftest import DemoDatabase
-from tests.test_app import APP, page_text
+from tests.support.apptest import APP, page_text
+from tests.support.databases import DemoDatabase
+from tests.support.secrets import ANALYST, SECRETS, SIGNED_OUT, STRANGER, VIEWER
 
 WINDOW = {
     "range": "custom",
@@ -20,22 +21,6 @@ WINDOW = {
     "to": "2026-11-20T00:00:00+00:00",
     "tz": "UTC",
 }
-SECRETS = """
-[auth]
-redirect_uri = "http://localhost:8501/oauth2callback"
-cookie_secret = "test-only-secret"
-client_id = "dashboard"
-client_secret = "test-only"
-server_metadata_url = "https://idp.invalid/.well-known/openid-configuration"
-
-[audit.access]
-analysts = ["ann@corp.example"]
-viewers = ["vic@corp.example"]
-"""
-ANALYST = {"is_logged_in": True, "email": "ann@corp.example", "name": "Ann"}
-VIEWER = {"is_logged_in": True, "email": "vic@corp.example", "name": "Vic"}
-STRANGER = {"is_logged_in": True, "email": "eve@elsewhere.example", "name": "Eve"}
-SIGNED_OUT = {"is_logged_in": False}
 # The provider says so: an email it has not verified may be anyone's.
 UNVERIFIED_ANALYST = ANALYST | {"email_verified": False}
 

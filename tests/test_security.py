@@ -21,8 +21,8 @@ from audit.security import Attempt, Attempts, Detections, Thresholds, account_ta
 from audit.tools.demo import stories, write_demo
 from audit.tools.demo.rows import login_row, make_row, permission_row
 from audit.vocab import HIGH_SEVERITIES, is_security_event
-from tests.conftest import DEMO_DAYS, DEMO_END, DEMO_ROWS, DEMO_SEED, DemoDatabase
-from tests.groundtruth import expected_rows
+from tests.support.databases import DEMO_DAYS, DEMO_END, DEMO_ROWS, DEMO_SEED, DemoDatabase
+from tests.support.groundtruth import expected_rows
 
 UTC_NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 BASE = datetime(2026, 3, 10, 9, 0, 0, 123456)  # a Tuesday; microseconds on purpose

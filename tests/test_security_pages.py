@@ -8,19 +8,11 @@ from datetime import timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit.tools.demo import stories
 from audit.ui.safe import markdown_code
 from audit.ui.security import KEY
-from tests.conftest import DEMO_DAYS, DEMO_END, DEMO_ROWS, DEMO_SEED, DemoDatabase
-from tests.test_app import run_page
-
-WEEK = {
-    "range": "custom",
-    "from": (DEMO_END - timedelta(days=7)).isoformat() + "+00:00",
-    "to": DEMO_END.isoformat() + "+00:00",
-    "tz": "UTC",
-}
-STORY = stories(days=DEMO_DAYS, seed=DEMO_SEED, end=DEMO_END, rows=DEMO_ROWS)
+from tests.support.apptest import run_page
+from tests.support.databases import DEMO_END, DemoDatabase
+from tests.support.stories import STORY, WEEK
 
 
 def _open(page: str, demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:

@@ -28,10 +28,10 @@ from audit.security import (
 )
 from audit.ui.security import KEY
 from audit.ui.security.masking import masked_summary
-from tests.conftest import DEMO_END, DemoDatabase
-from tests.test_app import APP, page_text
-from tests.test_roles import SECRETS, VIEWER
-from tests.test_security_pages import STORY, WEEK
+from tests.support.apptest import APP, page_text
+from tests.support.databases import DEMO_END, DemoDatabase
+from tests.support.secrets import SECRETS, VIEWER
+from tests.support.stories import STORY, WEEK
 
 IPV4 = re.compile(r"\b\d+\.\d+\.\d+\.\d+\b")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.")

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from audit.browser import launch
 from audit.server import running_server
 from audit.tools.demo import write_demo
-from tests.conftest import DEMO_DAYS, DEMO_END, DEMO_ROWS, DEMO_SEED, fresh_database
+from tests.support.databases import DEMO_DAYS, DEMO_END, DEMO_ROWS, DEMO_SEED, fresh_database
 
 
 @pytest.fixture(scope="session")

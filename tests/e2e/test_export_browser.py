@@ -16,7 +16,12 @@ from playwright.sync_api import Page, expect
 from audit.browser import wait_until_drawn
 from audit.export.log import read_log
 from audit.server import running_server
-from tests.e2e.test_explorer_browser import QUERY, WHERE
+
+QUERY = (
+    "range=custom&from=2026-11-13T00:00:00%2B00:00&to=2026-11-20T00:00:00%2B00:00&tz=UTC"
+    "&action=login&size=25"
+)
+WHERE = "created_at >= '2026-11-13' AND created_at < '2026-11-20' AND action = 'login'"
 
 
 @dataclass(frozen=True)

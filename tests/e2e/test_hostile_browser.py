@@ -12,8 +12,8 @@ from playwright.sync_api import Page
 from audit.browser import EXCEPTION_SELECTOR, wait_until_drawn
 from audit.config import PROJECT_ROOT
 from audit.server import running_server
-from tests.conftest import DemoDatabase
-from tests.hostile import XSS_MARK
+from tests.support.databases import DemoDatabase
+from tests.support.hostile import XSS_MARK
 
 PAGES = [
     "?range=all&tz=UTC",

@@ -12,7 +12,7 @@ from audit.browser import wait_until_drawn
 from audit.schema import audit_logs
 from audit.server import running_server
 from audit.tools.demo import write_demo
-from tests.conftest import DEMO_DAYS, DEMO_END, DEMO_SEED, fresh_database
+from tests.support.databases import DEMO_DAYS, DEMO_END, DEMO_SEED, fresh_database
 
 ROWS = 5_000
 ADDED = 120

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from audit.browser import EXCEPTION_SELECTOR, wait_until_drawn
 from audit.server import free_port, running_server
 from audit.tools.demo import write_demo
-from tests.conftest import DEMO_END
+from tests.support.databases import DEMO_END
 
 
 def _as_postgres(*command: str) -> list[str]:

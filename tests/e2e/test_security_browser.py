@@ -14,7 +14,7 @@ from audit.browser import wait_until_drawn
 from audit.db import check_database
 from audit.filters import AuditFilter
 from audit.timerange import CUSTOM
-from tests.conftest import DEMO_NOW
+from tests.support.databases import DEMO_NOW
 
 WEEK = AuditFilter(range=CUSTOM, start=DEMO_NOW - timedelta(days=7), end=DEMO_NOW, tz="UTC")
 ROW_HEIGHT = 35  # Streamlit's default dataframe row (and header) height in pixels

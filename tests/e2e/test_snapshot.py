@@ -20,7 +20,7 @@ from audit.config import PROJECT_ROOT
 from audit.server import running_server
 from audit.snapshot import ALL_PAGES, drawn_role, main, snapshot_cookie
 from audit.vocab import HIGH_SEVERITIES, SECURITY_ACTIONS
-from tests.test_roles import SECRETS
+from tests.support.secrets import SECRETS
 
 WINDOW = (
     "range=custom&from=2026-11-13T00:00:00%2B01:00&to=2026-11-20T00:00:00%2B01:00&tz=Europe/Berlin"

@@ -10,7 +10,7 @@ import pandas as pd
 
 from audit.filters import AuditFilter
 from audit.vocab import category_label, outcome_label, severity_level
-from tests.conftest import DemoDatabase
+from tests.support.databases import DemoDatabase
 
 ALL_ROWS_SQL = """
 SELECT a.id, a.created_at, a.severity, a.category, a.action, a.resource_type, a.success,
