@@ -90,6 +90,7 @@ class _Parser:
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=ZoneInfo(tz))
             moment.astimezone(UTC)
+            moment.astimezone(ZoneInfo(tz))  # shown in the display zone: must fit there too
         except (ValueError, OverflowError):
             self.notices.append(
                 f"Ignored {key}={raw[:60]!r}: not a date and time (use 2026-11-27T08:00)."
