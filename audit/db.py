@@ -3,6 +3,7 @@ start-up check that explains what is wrong with the database in words."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
@@ -22,13 +24,21 @@ from audit.timerange import TimeWindow
 SQLITE_TIMEOUT_CHECK_EVERY = 10_000  # SQLite VM instructions between deadline checks
 
 
+def sqlite_file_uri(path: str) -> str:
+    """A ``file:`` URI naming exactly ``path``: every character URIs give a meaning (``#``,
+    ``?``, ``%``, spaces) is percent-encoded, and the empty authority keeps a path that
+    starts with ``//`` a path."""
+    return "file://" + quote(os.path.abspath(path), safe="/")
+
+
 def readonly_sqlite_url(url: URL) -> URL:
-    """Rewrite a SQLite file URL to open the file with ``mode=ro`` through a URI."""
+    """Rewrite a SQLite file URL to open the file with ``mode=ro`` through a URI. The path
+    is taken as written (a leading ``file:`` is dropped), never as a URI itself."""
     database = url.database or ""
     path = database.removeprefix("file:")
     if not path or path == ":memory:":
         raise ValueError("The dashboard needs a SQLite database file, not an in-memory database")
-    return url.set(database=f"file:{path}", query={"mode": "ro", "uri": "true"})
+    return url.set(database=sqlite_file_uri(path), query={"mode": "ro", "uri": "true"})
 
 
 def _install_sqlite_deadline(engine: sa.Engine, timeout_seconds: float) -> None:

@@ -4,6 +4,7 @@ names what is wrong with a database."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -139,3 +140,31 @@ def test_statement_timeout_ends_a_slow_query(db_url: str) -> None:
     with engine.connect() as conn:  # the engine stays usable afterwards
         assert conn.execute(sa.text("SELECT count(*) FROM audit_logs")).scalar() == 1
     engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------
+# SQLite files: the path as written, read-only; the timeout over every row; a replaced file
+
+
+def _sqlite_url(path: Path) -> str:
+    """The URL a user writes for ``path``: characters special in URLs percent-encoded."""
+    return sa.URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
+
+
+def _count(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM audit_logs")).scalar_one()
+
+
+@pytest.mark.parametrize(
+    "name", ["audit#1.db", "audit?mode=rw.db", "100%.db", "a%23b.db", "a b.db"]
+)
+def test_a_sqlite_path_opens_that_very_file_read_only(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    _make_tables(sa.URL.create("sqlite", database=str(path)).render_as_string())
+    engine = create_readonly_engine(_sqlite_url(path))
+    assert _count(engine) == 1
+    with pytest.raises(sa.exc.DBAPIError, match="readonly"), engine.begin() as conn:
+        conn.execute(sa.text(WRITES[0]))
+    engine.dispose()
+    assert sorted(tmp_path.iterdir()) == [path]  # no other file was opened, let alone created
