@@ -3,6 +3,7 @@ start-up check that explains what is wrong with the database in words."""
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import time
@@ -41,40 +42,117 @@ def readonly_sqlite_url(url: URL) -> URL:
     return url.set(database=sqlite_file_uri(path), query={"mode": "ro", "uri": "true"})
 
 
+# ---------------------------------------------------------------------------------------
+# SQLite's statement timeout. SQLite has none: its progress handler aborts a statement past
+# a deadline. Python's sqlite3 steps a statement to its first row in execute() and to each
+# further row in the fetch calls, so the deadline is armed for each of those calls, and the
+# time they take is charged to the statement: the timeout bounds SQLite's work on the whole
+# result, while the time a reader spends between rows is not charged (as on PostgreSQL,
+# where the server works on its own). A streamed result (``stream_results``, as exports
+# read) gets the whole timeout for each fetch, like PostgreSQL's FETCH from a server-side
+# cursor.
+
+
+class _TimedCursor(sqlite3.Cursor):
+    """A cursor that charges SQLite's work on its statement to the statement's budget."""
+
+    connection: _TimedConnection
+    restart_each_fetch = False
+
+    def __init__(self, connection: _TimedConnection) -> None:
+        super().__init__(connection)
+        self._left = connection.statement_timeout
+
+    def _start(self, restart: bool) -> float:
+        """Arm the deadline for one call into SQLite; the moment it started."""
+        if restart:
+            self._left = self.connection.statement_timeout
+        started = time.monotonic()
+        self.connection.deadline = started + self._left
+        return started
+
+    def _stop(self, started: float) -> None:
+        self.connection.deadline = math.inf
+        self._left -= time.monotonic() - started
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _TimedCursor:
+        started = self._start(restart=True)
+        try:
+            return super().execute(sql, parameters)
+        finally:
+            self._stop(started)
+
+    def executemany(self, sql: str, parameters: Any, /) -> _TimedCursor:
+        started = self._start(restart=True)
+        try:
+            return super().executemany(sql, parameters)
+        finally:
+            self._stop(started)
+
+    def fetchone(self) -> Any:
+        started = self._start(self.restart_each_fetch)
+        try:
+            return super().fetchone()
+        finally:
+            self._stop(started)
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        started = self._start(self.restart_each_fetch)
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        finally:
+            self._stop(started)
+
+    def fetchall(self) -> list[Any]:
+        started = self._start(self.restart_each_fetch)
+        try:
+            return super().fetchall()
+        finally:
+            self._stop(started)
+
+
+class _TimedConnection(sqlite3.Connection):
+    """A SQLite connection whose statements stop once past the statement timeout."""
+
+    statement_timeout = math.inf
+    deadline = math.inf
+
+    def limit_statements(self, timeout_seconds: float) -> None:
+        self.statement_timeout = timeout_seconds
+        self.set_progress_handler(self._past_deadline, SQLITE_TIMEOUT_CHECK_EVERY)
+
+    def _past_deadline(self) -> int:
+        return 1 if time.monotonic() > self.deadline else 0
+
+    def cursor(self, factory: Any = _TimedCursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+
 def _install_sqlite_deadline(engine: sa.Engine, timeout_seconds: float) -> None:
-    """SQLite has no statement timeout: abort from its progress handler past a deadline."""
-
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        state = {"deadline": float("inf")}
-
-        def _check() -> int:
-            return 1 if time.monotonic() > state["deadline"] else 0
-
-        dbapi_conn.set_progress_handler(_check, SQLITE_TIMEOUT_CHECK_EVERY)
-        _record.info["deadline_state"] = state
-
-    def _set_deadline(conn: sa.Connection, deadline: float) -> None:
-        state = conn.connection.info.get("deadline_state")
-        if state is not None:
-            state["deadline"] = deadline
+    def _on_connect(dbapi_conn: _TimedConnection, _record: Any) -> None:
+        dbapi_conn.limit_statements(timeout_seconds)
 
     @sa.event.listens_for(engine, "before_cursor_execute")
-    def _arm(conn: sa.Connection, *_args: Any) -> None:
-        _set_deadline(conn, time.monotonic() + timeout_seconds)
+    def _per_fetch_when_streamed(
+        _conn: sa.Connection, cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        if isinstance(cursor, _TimedCursor) and context is not None:
+            cursor.restart_each_fetch = bool(context.execution_options.get("stream_results"))
 
-    @sa.event.listens_for(engine, "after_cursor_execute")
-    def _disarm(conn: sa.Connection, *_args: Any) -> None:
-        _set_deadline(conn, float("inf"))
+
+def _sqlite_engine(parsed: URL, statement_timeout_seconds: float) -> sa.Engine:
+    url = readonly_sqlite_url(parsed)
+    engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"factory": _TimedConnection})
+    _install_sqlite_deadline(engine, statement_timeout_seconds)
+    return engine
 
 
 def create_readonly_engine(url: str, statement_timeout_seconds: float = 15.0) -> sa.Engine:
     """An engine through which no write can succeed."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = sa.create_engine(readonly_sqlite_url(parsed), pool_pre_ping=True)
-        _install_sqlite_deadline(engine, statement_timeout_seconds)
-        return engine
+        return _sqlite_engine(parsed, statement_timeout_seconds)
     if parsed.get_backend_name() == "postgresql":
         timeout_ms = int(statement_timeout_seconds * 1000)
         options = f"-c default_transaction_read_only=on -c statement_timeout={timeout_ms}"

@@ -3,6 +3,7 @@ names what is wrong with a database."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -168,3 +169,42 @@ def test_a_sqlite_path_opens_that_very_file_read_only(tmp_path: Path, name: str)
         conn.execute(sa.text(WRITES[0]))
     engine.dispose()
     assert sorted(tmp_path.iterdir()) == [path]  # no other file was opened, let alone created
+
+
+# The first row at once, the second after about five seconds of SQLite's work.
+SLOW_AFTER_FIRST_ROW = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000) "
+    "SELECT i FROM n WHERE i = 1 OR i = 10000000"
+)
+
+
+def test_sqlite_statement_timeout_covers_every_row_not_only_the_first(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/audit.sqlite3"
+    _make_tables(url)
+    engine = create_readonly_engine(url, statement_timeout_seconds=0.5)
+    started = time.monotonic()
+    with pytest.raises(sa.exc.DBAPIError) as caught, engine.connect() as conn:
+        conn.execute(sa.text(SLOW_AFTER_FIRST_ROW)).all()
+    assert is_timeout_error(caught.value)
+    assert time.monotonic() - started < 3
+    assert _count(engine) == 1  # the engine stays usable afterwards
+    engine.dispose()
+
+
+def test_sqlite_statement_timeout_counts_the_database_time_not_the_readers(
+    tmp_path: Path,
+) -> None:
+    """A reader that takes its time between rows (an export formatting them) is not cut off:
+    as with PostgreSQL, the timeout bounds the database's work."""
+    url = f"sqlite:///{tmp_path}/audit.sqlite3"
+    _make_tables(url)
+    engine = create_readonly_engine(url, statement_timeout_seconds=0.3)
+    numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) SELECT i FROM n"
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=1).execute(sa.text(numbers))
+        seen = []
+        for row in result:
+            seen.append(row[0])
+            time.sleep(0.1)
+    assert seen == [1, 2, 3, 4, 5]
+    engine.dispose()
