@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
@@ -23,6 +23,7 @@ from audit.schema import REQUIRED_AUDIT_COLUMNS, USER_LABEL_COLUMNS
 from audit.timerange import TimeWindow
 
 SQLITE_TIMEOUT_CHECK_EVERY = 10_000  # SQLite VM instructions between deadline checks
+FILE_IDENTITY = "file_identity"  # a pooled SQLite connection's file, as it was opened
 
 
 def sqlite_file_uri(path: str) -> str:
@@ -40,6 +41,23 @@ def readonly_sqlite_url(url: URL) -> URL:
     if not path or path == ":memory:":
         raise ValueError("The dashboard needs a SQLite database file, not an in-memory database")
     return url.set(database=sqlite_file_uri(path), query={"mode": "ro", "uri": "true"})
+
+
+def sqlite_file_path(engine: sa.Engine) -> str | None:
+    """The file a read-only SQLite engine opens (``None`` for other databases)."""
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or not database.startswith("file://"):
+        return None
+    return unquote(database.removeprefix("file://"))
+
+
+def file_identity(path: str) -> tuple[int, int] | None:
+    """Which file ``path`` names now (device and inode); ``None`` when there is none."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 # ---------------------------------------------------------------------------------------
@@ -141,10 +159,29 @@ def _install_sqlite_deadline(engine: sa.Engine, timeout_seconds: float) -> None:
             cursor.restart_each_fetch = bool(context.execution_options.get("stream_results"))
 
 
+def _install_sqlite_file_check(engine: sa.Engine, path: str) -> None:
+    """A pooled connection keeps the file it opened even once that file is replaced or
+    deleted: on checkout, a connection whose file is no longer the one at ``path`` sends
+    the whole pool away (the next connection opens the new file, or fails without one)."""
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _before_open(_dialect: Any, record: Any, _cargs: Any, _cparams: Any) -> None:
+        # Before opening: a file replaced in between is caught at the next checkout.
+        record.info[FILE_IDENTITY] = file_identity(path)
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(_dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get(FILE_IDENTITY) != file_identity(path):
+            raise sa.exc.InvalidatePoolError("the database file was replaced or removed")
+
+
 def _sqlite_engine(parsed: URL, statement_timeout_seconds: float) -> sa.Engine:
     url = readonly_sqlite_url(parsed)
     engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"factory": _TimedConnection})
     _install_sqlite_deadline(engine, statement_timeout_seconds)
+    path = sqlite_file_path(engine)
+    assert path is not None
+    _install_sqlite_file_check(engine, path)
     return engine
 
 
@@ -222,8 +259,15 @@ class Source:
 
     @property
     def key(self) -> str:
-        """Names the database in cache keys and mirror state; never holds the password."""
-        return self.engine.url.render_as_string(hide_password=True)
+        """Names the database in cache keys and mirror state; never holds the password. A
+        SQLite file's key names the file itself (device and inode), so results cached from a
+        file that was since replaced or removed are not served as the new one's."""
+        name = self.engine.url.render_as_string(hide_password=True)
+        path = sqlite_file_path(self.engine)
+        if path is None:
+            return name
+        identity = file_identity(path)
+        return f"{name}#file=" + (f"{identity[0]}:{identity[1]}" if identity else "missing")
 
     @contextmanager
     def connect(self) -> Iterator[sa.Connection]:

@@ -3,7 +3,9 @@ names what is wrong with a database."""
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -208,3 +210,54 @@ def test_sqlite_statement_timeout_counts_the_database_time_not_the_readers(
             time.sleep(0.1)
     assert seen == [1, 2, 3, 4, 5]
     engine.dispose()
+
+
+def _write_sqlite(path: Path, rows: int) -> None:
+    """A database with ``rows`` events at ``path``, written beside it and moved in place."""
+    partial = path.with_name(f"partial-{uuid.uuid4().hex[:6]}-{path.name}")
+    writer = sa.create_engine(f"sqlite:///{partial}")
+    metadata.create_all(writer)
+    with writer.begin() as conn:
+        conn.execute(audit_logs.insert(), [ROW] * rows)
+    writer.dispose()
+    os.replace(partial, path)
+
+
+def test_a_replaced_or_deleted_sqlite_file_is_not_served_from_the_pool(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite3"
+    _write_sqlite(path, rows=1)
+    source = check_database(create_readonly_engine(f"sqlite:///{path}")).source
+    assert source is not None
+    count = sa.select(sa.func.count()).select_from(audit_logs)
+    assert source.scalar(count) == 1
+    first_key = source.key
+    _write_sqlite(path, rows=2)
+    assert source.scalar(count) == 2
+    assert source.key != first_key  # cached results of the old file are not reused
+    path.unlink()
+    with pytest.raises(sa.exc.OperationalError):
+        source.scalar(count)
+    source.engine.dispose()
+
+
+def test_pages_show_a_replaced_sqlite_file_and_a_problem_once_it_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_app import page_text, run_page
+
+    path = tmp_path / "audit.sqlite3"
+    env = {"AUDIT_DB_URL": f"sqlite:///{path}", "AUDIT_AGGREGATE_ENGINE": "source"}
+
+    def events_shown() -> list[str]:
+        at = run_page("pages/overview.py", env, monkeypatch, range="all")
+        assert not at.exception, [e.value for e in at.exception]
+        return [m.value for m in at.metric if m.label == "Events"]
+
+    _write_sqlite(path, rows=1)
+    assert events_shown() == ["1"]
+    _write_sqlite(path, rows=2)
+    assert events_shown() == ["2"]
+    path.unlink()
+    assert events_shown() == []
+    at = run_page("pages/overview.py", env, monkeypatch, range="all")
+    assert "Database unavailable" in page_text(at)
