@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -24,6 +25,31 @@ from audit.timerange import TimeWindow
 
 SQLITE_TIMEOUT_CHECK_EVERY = 10_000  # SQLite VM instructions between deadline checks
 FILE_IDENTITY = "file_identity"  # a pooled SQLite connection's file, as it was opened
+
+
+REDACTED = "***"
+# A parameter whose name holds one of these is a secret: password, sslpassword, passfile,
+# passphrase, pwd, client_secret, token, api_key, credentials, ...
+_SECRET_NAME = r"[\w.-]*(?:pass|pwd|secret|token|api_?key|credential)[\w.-]*"
+_SECRET_PARAMETER = re.compile(
+    rf"(?P<name>\b{_SECRET_NAME}\s*=\s*)(?P<value>'(?:[^'\\]|\\.)*'|\"[^\"]*\"|[^\s&;,'\"]+)",
+    re.IGNORECASE,
+)
+_USERINFO_PASSWORD = re.compile(
+    r"(?P<name>\b[a-z][a-z0-9+.-]*://[^\s/?#@:]*:)(?P<value>[^\s@]+)(?=@)", re.IGNORECASE
+)
+
+
+def hide_secrets(text: str | URL) -> str:
+    """Text that may show a database URL or connection settings (a URL itself, an error
+    message, a log line), with every password replaced by ``***``: the one in a URL's
+    userinfo, and the value of every parameter named as a secret (``?password=``,
+    ``&sslpassword=``, ``password='…'`` in a connection string, ...). Every text that
+    names the database goes through here before it is shown, logged or stored."""
+    if isinstance(text, URL):
+        text = text.render_as_string(hide_password=True)
+    text = _USERINFO_PASSWORD.sub(rf"\g<name>{REDACTED}", text)
+    return _SECRET_PARAMETER.sub(rf"\g<name>{REDACTED}", text)
 
 
 def sqlite_file_uri(path: str) -> str:
@@ -233,7 +259,7 @@ class QueryFailure:
 def describe_failure(exc: BaseException) -> QueryFailure:
     """The one translation of a database error for pages and command-line tools."""
     reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-    text = reason[0][:300] if reason else type(exc).__name__
+    text = hide_secrets(reason[0][:300]) if reason else type(exc).__name__
     if is_timeout_error(exc):
         return QueryFailure(FailureKind.TIMEOUT, text)
     if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
@@ -262,7 +288,7 @@ class Source:
         """Names the database in cache keys and mirror state; never holds the password. A
         SQLite file's key names the file itself (device and inode), so results cached from a
         file that was since replaced or removed are not served as the new one's."""
-        name = self.engine.url.render_as_string(hide_password=True)
+        name = hide_secrets(self.engine.url)
         path = sqlite_file_path(self.engine)
         if path is None:
             return name
@@ -315,7 +341,7 @@ class HealthReport:
 
 
 def _describe_url(engine: sa.Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return hide_secrets(engine.url)
 
 
 def _users_info(inspector: sa.Inspector) -> tuple[bool, frozenset[str]]:
@@ -358,7 +384,7 @@ def check_database(engine: sa.Engine) -> HealthReport:
                     source,
                 )
     except sa.exc.SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
+        reason = hide_secrets(str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300])
         return HealthReport(
             Health.UNREACHABLE,
             f"The database {where} cannot be reached: {reason}",

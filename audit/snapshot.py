@@ -16,10 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
+import sqlalchemy as sa
+
 from audit.access import SNAPSHOT_ROLE_ENV
 from audit.browser import PageNotReady, launch, wait_until_drawn
 from audit.config import ConfigError, load_settings
-from audit.db import check_database, create_readonly_engine
+from audit.db import check_database, create_readonly_engine, hide_secrets
 from audit.filters import AuditFilter
 from audit.server import ServerError, running_server
 
@@ -88,7 +90,10 @@ def _check_database(db_url: str | None) -> str:
         url = db_url or load_settings().db_url
     except ConfigError as exc:
         raise SnapshotError(str(exc)) from exc
-    engine = create_readonly_engine(url)
+    try:
+        engine = create_readonly_engine(url)
+    except (ValueError, sa.exc.ArgumentError) as exc:
+        raise SnapshotError(f"the database URL cannot be used: {exc}") from exc
     try:
         health = check_database(engine)
     finally:
@@ -169,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         take_snapshots(args)
     except SnapshotError as exc:
-        print(f"snapshot failed: {exc}", file=sys.stderr)
+        print(f"snapshot failed: {hide_secrets(str(exc))}", file=sys.stderr)
         return 1
     return 0
 

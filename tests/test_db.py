@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from audit.db import Health, check_database, create_readonly_engine, is_timeout_error
+from audit.db import (
+    Health,
+    check_database,
+    create_readonly_engine,
+    hide_secrets,
+    is_timeout_error,
+)
 from audit.schema import audit_logs, metadata
+from tests.conftest import fresh_database
 
 ROW = {
     "action": "login",
@@ -261,3 +268,88 @@ def test_pages_show_a_replaced_sqlite_file_and_a_problem_once_it_is_gone(
     assert events_shown() == []
     at = run_page("pages/overview.py", env, monkeypatch, range="all")
     assert "Database unavailable" in page_text(at)
+
+
+# ---------------------------------------------------------------------------------------
+# Passwords never shown: not in the userinfo, not in the query string
+
+
+PASSWORDS = ("hunter2", "open-sesame")
+UNREACHABLE_WITH_PASSWORDS = (
+    "postgresql+psycopg://someone:hunter2@127.0.0.1:1/none"
+    "?password=hunter2&sslmode=prefer&sslpassword=open-sesame"
+)
+
+
+def _shows_no_password(text: str) -> bool:
+    return not any(secret in text for secret in PASSWORDS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        UNREACHABLE_WITH_PASSWORDS,
+        sa.make_url(UNREACHABLE_WITH_PASSWORDS),
+        "sqlite:////tmp/audit.db?PassWord=hunter2&mode=ro",
+        "host=db user=someone password='hunter2 and more' sslpassword=open-sesame",
+        f"error: The database {UNREACHABLE_WITH_PASSWORDS} cannot be reached.",
+        "postgresql://someone:hunter2@db/audit?client_secret=open-sesame&api_key=hunter2",
+    ],
+)
+def test_hide_secrets_hides_every_password_and_keeps_the_rest(text: str | sa.URL) -> None:
+    shown = hide_secrets(text)
+    assert _shows_no_password(shown), shown
+    assert "***" in shown
+    if "sslmode" in str(text):
+        assert "sslmode=prefer" in shown and "127.0.0.1:1/none" in shown
+
+
+def test_source_key_and_health_messages_show_no_password(tmp_path: Path) -> None:
+    with fresh_database("postgresql", tmp_path) as url:
+        _make_tables(url)
+        with_passwords = sa.make_url(url).update_query_dict(
+            {"password": "hunter2", "sslpassword": "open-sesame"}
+        )
+        engine = create_readonly_engine(with_passwords.render_as_string(hide_password=False))
+        report = check_database(engine)
+        assert report.ok and report.source is not None
+        assert _shows_no_password(report.source.key), report.source.key
+        engine.dispose()
+    engine = create_readonly_engine(UNREACHABLE_WITH_PASSWORDS)
+    report = check_database(engine)
+    assert report.status is Health.UNREACHABLE
+    assert "127.0.0.1:1/none" in report.message
+    assert _shows_no_password(report.message), report.message
+    engine.dispose()
+
+
+def test_the_error_page_shows_no_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_app import page_text, run_page
+
+    at = run_page("pages/overview.py", {"AUDIT_DB_URL": UNREACHABLE_WITH_PASSWORDS}, monkeypatch)
+    assert not at.exception
+    assert "cannot be reached" in page_text(at)
+    assert _shows_no_password(page_text(at)), page_text(at)
+
+
+def test_the_command_lines_show_no_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from audit import snapshot
+    from audit.export.__main__ import main as export_main
+
+    assert export_main(["--db", UNREACHABLE_WITH_PASSWORDS, "--out", str(tmp_path)]) != 0
+    shown = capsys.readouterr().err
+    assert "cannot be reached" in shown and _shows_no_password(shown), shown
+    args = ["--db", UNREACHABLE_WITH_PASSWORDS, "--page", "overview", "--out", str(tmp_path)]
+    assert snapshot.main(args) != 0
+    shown = capsys.readouterr().err
+    assert "cannot be reached" in shown and _shows_no_password(shown), shown
+
+
+def test_an_invalid_database_url_setting_is_named_without_its_value() -> None:
+    from audit.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={"AUDIT_DB_URL": "postgresql//someone:hunter2@db/audit"}, secrets={})
+    assert "db_url" in str(caught.value) and _shows_no_password(str(caught.value))

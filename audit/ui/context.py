@@ -18,6 +18,8 @@ from audit.db import (
     Source,
     check_database,
     create_readonly_engine,
+    describe_failure,
+    hide_secrets,
     is_timeout_error,
 )
 from audit.markers import PROBLEM_MARKER_ID
@@ -153,7 +155,7 @@ def show_query_failure(error: sa.exc.DBAPIError) -> None:
         return
     _health.clear()
     st.header("Database unavailable")
-    reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:300]
+    reason = describe_failure(error).reason
     st.error(md_escape(f"A query failed: {reason}"), icon=":material/database:")
     _wait_for_database()
 
@@ -166,7 +168,7 @@ def source_or_stop() -> Source:
     try:
         report = _health(settings.db_url, settings.statement_timeout_seconds)
     except ValueError as exc:  # an unsupported URL
-        st.error(md_escape(f"The database URL cannot be used: {exc}"))
+        st.error(md_escape(f"The database URL cannot be used: {hide_secrets(str(exc))}"))
         st.stop()
     if not report.ok:
         _show_problem(report)
