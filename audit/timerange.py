@@ -103,15 +103,33 @@ def _find_transition(zone: ZoneInfo, low: datetime, high: datetime) -> datetime:
     return high
 
 
+# Transitions are looked for in these years only: a stray row in the year 1 or 9999 would
+# otherwise mean a scan of millions of days (and local times Python cannot hold). Rows
+# beyond take the offset at the nearer end.
+OFFSETS_SCANNED = (datetime(1900, 1, 1), datetime(2200, 1, 1))
+
+
+def shifted(moment: datetime, delta: timedelta) -> datetime:
+    """``moment + delta``, held within the times Python can represent."""
+    try:
+        return moment + delta
+    except OverflowError:
+        limit = datetime.max if delta > timedelta(0) else datetime.min
+        return limit.replace(tzinfo=moment.tzinfo)
+
+
 @lru_cache(maxsize=256)
 def offset_segments(tz: str, start: datetime, end: datetime) -> tuple[tuple[datetime, int], ...]:
     """UTC offsets of ``tz`` between two naive UTC moments: the first pair is
     (``start``, offset at start), each further pair a transition (moment it starts, offset).
-    Used where the database cannot convert timezones itself (SQLite)."""
+    Used where the database cannot convert timezones itself (SQLite). Only transitions
+    within :data:`OFFSETS_SCANNED` are looked for."""
     zone = ZoneInfo(tz)
-    segments = [(start, _offset_seconds(zone, start))]
+    first, last = OFFSETS_SCANNED
+    cursor = min(max(start, first), last)
+    end = min(max(end, first), last)
+    segments = [(start, _offset_seconds(zone, cursor))]
     step = timedelta(days=1)
-    cursor = start
     while cursor < end:
         following = min(cursor + step, end)
         if _offset_seconds(zone, following) != segments[-1][1]:
@@ -121,6 +139,16 @@ def offset_segments(tz: str, start: datetime, end: datetime) -> tuple[tuple[date
     return tuple(segments)
 
 
+def local_moment(naive_utc: datetime, zone: ZoneInfo) -> datetime:
+    """A naive UTC moment as an aware time in ``zone``; in UTC when the local time falls
+    outside the years Python holds (the last hours of 9999 east of Greenwich)."""
+    moment = naive_utc.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment
+
+
 def describe_window(window: TimeWindow, tz: str) -> str:
     """The absolute range in words, in the display timezone."""
     zone = ZoneInfo(tz)
@@ -128,6 +156,6 @@ def describe_window(window: TimeWindow, tz: str) -> str:
     def fmt(moment: datetime | None, fallback: str) -> str:
         if moment is None:
             return fallback
-        return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return local_moment(moment, zone).strftime("%Y-%m-%d %H:%M")
 
     return f"{fmt(window.start, 'the beginning')} to {fmt(window.end, 'now')} ({tz})"

@@ -15,6 +15,7 @@ from audit import charts, drill, security
 from audit.access import mask_column
 from audit.filters import AuditFilter
 from audit.security import EntitySummary, Finding, Thresholds
+from audit.timerange import local_moment
 from audit.ui import data
 from audit.ui.security import KEY, calls
 from audit.ui.security.findings_table import findings_table
@@ -36,9 +37,7 @@ def markdown_code(text: str) -> str:
 def _when(moment: datetime | None, tz: str) -> str:
     if moment is None:
         return "–"
-    return (
-        moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
-    )
+    return local_moment(moment, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
 def _metrics(values: Mapping[str, str]) -> None:
