@@ -159,8 +159,7 @@ def ip_profile(ctx: PageContext, th: Thresholds) -> None:
 
 def user_account(ctx: PageContext, user_id: int) -> str:
     """The user's label, with the account's details shown under it when there is a row."""
-    key = ctx.source.key
-    row = calls.account(ctx.source, key, user_id)
+    row = calls.account(ctx.source, user_id)
     if row is None:
         st.caption(f"No users row for id {user_id} (a deleted user, or the table is missing).")
         return f"user #{user_id}"
