@@ -347,6 +347,18 @@ def test_the_command_lines_show_no_password(
     assert "cannot be reached" in shown and _shows_no_password(shown), shown
 
 
+def test_the_demo_tool_shows_no_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from audit.tools.demo.__main__ import main as demo_main
+
+    with fresh_database("postgresql", tmp_path) as url:
+        with_password = f"{url}?password=hunter2"
+        assert demo_main(["--url", with_password, "--rows", "20", "--days", "1"]) == 0
+    shown = capsys.readouterr().out
+    assert "wrote 20 audit rows" in shown and _shows_no_password(shown), shown
+
+
 def test_an_invalid_database_url_setting_is_named_without_its_value() -> None:
     from audit.config import ConfigError, load_settings
 
