@@ -126,6 +126,10 @@ def _file_path(value: Any) -> Path:
     return path
 
 
+# Settings whose value may hold a password: an error names them but never shows the value
+# (one that fails to parse as a URL cannot be told apart into user, password and host).
+UNSHOWN_SETTINGS = frozenset({"db_url"})
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "db_url": _db_url,
     "cache_ttl_seconds": _positive_int,
@@ -287,7 +291,8 @@ def load_settings(
         try:
             values[name] = parse(raw)
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"Setting {name} ({source}) = {raw!r} is invalid: {exc}") from exc
+            shown = "" if name in UNSHOWN_SETTINGS else f" = {raw!r}"
+            raise ConfigError(f"Setting {name} ({source}){shown} is invalid: {exc}") from exc
     settings = Settings(**values)
     if settings.business_hours_start >= settings.business_hours_end:
         raise ConfigError(

@@ -3,6 +3,9 @@ start-up check that explains what is wrong with the database in words."""
 
 from __future__ import annotations
 
+import math
+import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
@@ -20,51 +24,198 @@ from audit.schema import REQUIRED_AUDIT_COLUMNS, USER_LABEL_COLUMNS
 from audit.timerange import TimeWindow
 
 SQLITE_TIMEOUT_CHECK_EVERY = 10_000  # SQLite VM instructions between deadline checks
+FILE_IDENTITY = "file_identity"  # a pooled SQLite connection's file, as it was opened
+
+
+REDACTED = "***"
+# A parameter whose name holds one of these is a secret: password, sslpassword, passfile,
+# passphrase, pwd, client_secret, token, api_key, credentials, ...
+_SECRET_NAME = r"[\w.-]*(?:pass|pwd|secret|token|api_?key|credential)[\w.-]*"
+_SECRET_PARAMETER = re.compile(
+    rf"(?P<name>\b{_SECRET_NAME}\s*=\s*)(?P<value>'(?:[^'\\]|\\.)*'|\"[^\"]*\"|[^\s&;,'\"]+)",
+    re.IGNORECASE,
+)
+_USERINFO_PASSWORD = re.compile(
+    r"(?P<name>\b[a-z][a-z0-9+.-]*://[^\s/?#@:]*:)(?P<value>[^\s@]+)(?=@)", re.IGNORECASE
+)
+
+
+def hide_secrets(text: str | URL) -> str:
+    """Text that may show a database URL or connection settings (a URL itself, an error
+    message, a log line), with every password replaced by ``***``: the one in a URL's
+    userinfo, and the value of every parameter named as a secret (``?password=``,
+    ``&sslpassword=``, ``password='…'`` in a connection string, ...). Every text that
+    names the database goes through here before it is shown, logged or stored."""
+    if isinstance(text, URL):
+        text = text.render_as_string(hide_password=True)
+    text = _USERINFO_PASSWORD.sub(rf"\g<name>{REDACTED}", text)
+    return _SECRET_PARAMETER.sub(rf"\g<name>{REDACTED}", text)
+
+
+def sqlite_file_uri(path: str) -> str:
+    """A ``file:`` URI naming exactly ``path``: every character URIs give a meaning (``#``,
+    ``?``, ``%``, spaces) is percent-encoded, and the empty authority keeps a path that
+    starts with ``//`` a path."""
+    return "file://" + quote(os.path.abspath(path), safe="/")
 
 
 def readonly_sqlite_url(url: URL) -> URL:
-    """Rewrite a SQLite file URL to open the file with ``mode=ro`` through a URI."""
+    """Rewrite a SQLite file URL to open the file with ``mode=ro`` through a URI. The path
+    is taken as written (a leading ``file:`` is dropped), never as a URI itself."""
     database = url.database or ""
     path = database.removeprefix("file:")
     if not path or path == ":memory:":
         raise ValueError("The dashboard needs a SQLite database file, not an in-memory database")
-    return url.set(database=f"file:{path}", query={"mode": "ro", "uri": "true"})
+    return url.set(database=sqlite_file_uri(path), query={"mode": "ro", "uri": "true"})
+
+
+def sqlite_file_path(engine: sa.Engine) -> str | None:
+    """The file a read-only SQLite engine opens (``None`` for other databases)."""
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or not database.startswith("file://"):
+        return None
+    return unquote(database.removeprefix("file://"))
+
+
+def file_identity(path: str) -> tuple[int, int] | None:
+    """Which file ``path`` names now (device and inode); ``None`` when there is none."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+# ---------------------------------------------------------------------------------------
+# SQLite's statement timeout. SQLite has none: its progress handler aborts a statement past
+# a deadline. Python's sqlite3 steps a statement to its first row in execute() and to each
+# further row in the fetch calls, so the deadline is armed for each of those calls, and the
+# time they take is charged to the statement: the timeout bounds SQLite's work on the whole
+# result, while the time a reader spends between rows is not charged (as on PostgreSQL,
+# where the server works on its own). A streamed result (``stream_results``, as exports
+# read) gets the whole timeout for each fetch, like PostgreSQL's FETCH from a server-side
+# cursor.
+
+
+class _TimedCursor(sqlite3.Cursor):
+    """A cursor that charges SQLite's work on its statement to the statement's budget."""
+
+    connection: _TimedConnection
+    restart_each_fetch = False
+
+    def __init__(self, connection: _TimedConnection) -> None:
+        super().__init__(connection)
+        self._left = connection.statement_timeout
+
+    def _start(self, restart: bool) -> float:
+        """Arm the deadline for one call into SQLite; the moment it started."""
+        if restart:
+            self._left = self.connection.statement_timeout
+        started = time.monotonic()
+        self.connection.deadline = started + self._left
+        return started
+
+    def _stop(self, started: float) -> None:
+        self.connection.deadline = math.inf
+        self._left -= time.monotonic() - started
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _TimedCursor:
+        started = self._start(restart=True)
+        try:
+            return super().execute(sql, parameters)
+        finally:
+            self._stop(started)
+
+    def executemany(self, sql: str, parameters: Any, /) -> _TimedCursor:
+        started = self._start(restart=True)
+        try:
+            return super().executemany(sql, parameters)
+        finally:
+            self._stop(started)
+
+    def fetchone(self) -> Any:
+        started = self._start(self.restart_each_fetch)
+        try:
+            return super().fetchone()
+        finally:
+            self._stop(started)
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        started = self._start(self.restart_each_fetch)
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        finally:
+            self._stop(started)
+
+    def fetchall(self) -> list[Any]:
+        started = self._start(self.restart_each_fetch)
+        try:
+            return super().fetchall()
+        finally:
+            self._stop(started)
+
+
+class _TimedConnection(sqlite3.Connection):
+    """A SQLite connection whose statements stop once past the statement timeout."""
+
+    statement_timeout = math.inf
+    deadline = math.inf
+
+    def limit_statements(self, timeout_seconds: float) -> None:
+        self.statement_timeout = timeout_seconds
+        self.set_progress_handler(self._past_deadline, SQLITE_TIMEOUT_CHECK_EVERY)
+
+    def _past_deadline(self) -> int:
+        return 1 if time.monotonic() > self.deadline else 0
+
+    def cursor(self, factory: Any = _TimedCursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
 
 
 def _install_sqlite_deadline(engine: sa.Engine, timeout_seconds: float) -> None:
-    """SQLite has no statement timeout: abort from its progress handler past a deadline."""
-
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        state = {"deadline": float("inf")}
-
-        def _check() -> int:
-            return 1 if time.monotonic() > state["deadline"] else 0
-
-        dbapi_conn.set_progress_handler(_check, SQLITE_TIMEOUT_CHECK_EVERY)
-        _record.info["deadline_state"] = state
-
-    def _set_deadline(conn: sa.Connection, deadline: float) -> None:
-        state = conn.connection.info.get("deadline_state")
-        if state is not None:
-            state["deadline"] = deadline
+    def _on_connect(dbapi_conn: _TimedConnection, _record: Any) -> None:
+        dbapi_conn.limit_statements(timeout_seconds)
 
     @sa.event.listens_for(engine, "before_cursor_execute")
-    def _arm(conn: sa.Connection, *_args: Any) -> None:
-        _set_deadline(conn, time.monotonic() + timeout_seconds)
+    def _per_fetch_when_streamed(
+        _conn: sa.Connection, cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        if isinstance(cursor, _TimedCursor) and context is not None:
+            cursor.restart_each_fetch = bool(context.execution_options.get("stream_results"))
 
-    @sa.event.listens_for(engine, "after_cursor_execute")
-    def _disarm(conn: sa.Connection, *_args: Any) -> None:
-        _set_deadline(conn, float("inf"))
+
+def _install_sqlite_file_check(engine: sa.Engine, path: str) -> None:
+    """A pooled connection keeps the file it opened even once that file is replaced or
+    deleted: on checkout, a connection whose file is no longer the one at ``path`` sends
+    the whole pool away (the next connection opens the new file, or fails without one)."""
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _before_open(_dialect: Any, record: Any, _cargs: Any, _cparams: Any) -> None:
+        # Before opening: a file replaced in between is caught at the next checkout.
+        record.info[FILE_IDENTITY] = file_identity(path)
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(_dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get(FILE_IDENTITY) != file_identity(path):
+            raise sa.exc.InvalidatePoolError("the database file was replaced or removed")
+
+
+def _sqlite_engine(parsed: URL, statement_timeout_seconds: float) -> sa.Engine:
+    url = readonly_sqlite_url(parsed)
+    engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"factory": _TimedConnection})
+    _install_sqlite_deadline(engine, statement_timeout_seconds)
+    path = sqlite_file_path(engine)
+    assert path is not None
+    _install_sqlite_file_check(engine, path)
+    return engine
 
 
 def create_readonly_engine(url: str, statement_timeout_seconds: float = 15.0) -> sa.Engine:
     """An engine through which no write can succeed."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = sa.create_engine(readonly_sqlite_url(parsed), pool_pre_ping=True)
-        _install_sqlite_deadline(engine, statement_timeout_seconds)
-        return engine
+        return _sqlite_engine(parsed, statement_timeout_seconds)
     if parsed.get_backend_name() == "postgresql":
         timeout_ms = int(statement_timeout_seconds * 1000)
         options = f"-c default_transaction_read_only=on -c statement_timeout={timeout_ms}"
@@ -108,7 +259,7 @@ class QueryFailure:
 def describe_failure(exc: BaseException) -> QueryFailure:
     """The one translation of a database error for pages and command-line tools."""
     reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-    text = reason[0][:300] if reason else type(exc).__name__
+    text = hide_secrets(reason[0][:300]) if reason else type(exc).__name__
     if is_timeout_error(exc):
         return QueryFailure(FailureKind.TIMEOUT, text)
     if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
@@ -134,8 +285,15 @@ class Source:
 
     @property
     def key(self) -> str:
-        """Names the database in cache keys and mirror state; never holds the password."""
-        return self.engine.url.render_as_string(hide_password=True)
+        """Names the database in cache keys and mirror state; never holds the password. A
+        SQLite file's key names the file itself (device and inode), so results cached from a
+        file that was since replaced or removed are not served as the new one's."""
+        name = hide_secrets(self.engine.url)
+        path = sqlite_file_path(self.engine)
+        if path is None:
+            return name
+        identity = file_identity(path)
+        return f"{name}#file=" + (f"{identity[0]}:{identity[1]}" if identity else "missing")
 
     @contextmanager
     def connect(self) -> Iterator[sa.Connection]:
@@ -183,7 +341,7 @@ class HealthReport:
 
 
 def _describe_url(engine: sa.Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return hide_secrets(engine.url)
 
 
 def _users_info(inspector: sa.Inspector) -> tuple[bool, frozenset[str]]:
@@ -226,7 +384,7 @@ def check_database(engine: sa.Engine) -> HealthReport:
                     source,
                 )
     except sa.exc.SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
+        reason = hide_secrets(str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300])
         return HealthReport(
             Health.UNREACHABLE,
             f"The database {where} cannot be reached: {reason}",

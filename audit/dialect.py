@@ -5,12 +5,13 @@ dialect-neutral Core. DuckDB has PostgreSQL's ``date_trunc`` and ``extract``."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from audit.timerange import offset_segments
+from audit.timerange import offset_segments, shifted
 
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
@@ -24,6 +25,80 @@ _SQLITE_TRUNCATE = {
     "day": ("%Y-%m-%d 00:00:00",),
     "week": ("%Y-%m-%d 00:00:00", "-6 days", "weekday 1"),  # the Monday on or before
 }
+
+
+# ---------------------------------------------------------------------------------------
+# Times as stored. SQLite keeps whatever a program gave it: created_at may hold text in
+# another format, a number, or text that is no time at all; SQLAlchemy's reader raises on
+# anything but its own format. PostgreSQL keeps real timestamps, up to the year 9999 and
+# beyond Python's.
+
+# The text SQLite compares as a time lies between these (not numbers: SQLite would turn
+# a numeric text into a number before comparing it with the column).
+SQLITE_TIME_TEXT = ("0001-01-01", "9999-12-32")
+
+
+def naive_utc_time(value: Any) -> datetime | None:
+    """A stored time as naive UTC: a datetime, or ISO 8601 text in any of its forms (an
+    offset is honoured); ``None`` for anything else. Numbers are not guessed at: Unix
+    seconds, milliseconds and SQLite's Julian days look alike."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return None
+
+
+class _ReadableTime(sa.types.TypeDecorator):
+    """``created_at`` read through :func:`naive_utc_time` instead of SQLAlchemy's reader."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        return naive_utc_time(value)
+
+
+def readable_time(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
+    """``created_at`` as rows show it: on SQLite a naive UTC datetime or ``None`` whatever
+    was stored (see :func:`naive_utc_time`)."""
+    if dialect == SQLITE:
+        return sa.type_coerce(column, _ReadableTime())
+    return column
+
+
+def stored_time(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
+    """``created_at`` exactly as stored, for keyset cursors: on SQLite the text or number
+    itself (the order rows are paged in is SQLite's order of those values)."""
+    if dialect == SQLITE:
+        return sa.type_coerce(column, sa.String)
+    return column
+
+
+def time_text_bounds(column: sa.ColumnElement, dialect: str) -> list[sa.ColumnElement[bool]]:
+    """On SQLite, only values that can be times (text from the year 1 to 9999), for the
+    data's first and last time: numbers sort before every text, other text after it."""
+    if dialect != SQLITE:
+        return []
+    low, high = SQLITE_TIME_TEXT
+    return [column >= sa.literal(low, sa.String), column < sa.literal(high, sa.String)]
+
+
+def time_value(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
+    """``created_at`` where it can be a time, else NULL, read as :func:`readable_time`:
+    for ``min()`` and ``max()``, which on SQLite would pick a number or stray text."""
+    if dialect != SQLITE:
+        return column
+    can_be_time = sa.and_(*time_text_bounds(column, dialect))
+    return readable_time(sa.case((can_be_time, column), else_=None), dialect)
 
 
 def json_text(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[str]:
@@ -56,11 +131,30 @@ def local_time(
         return column
     if dialect == DUCKDB:  # plain arithmetic: about 10 times faster than its ICU timezone()
         seconds = sa.func.to_seconds(_utc_offset(column, tz, start, end), type_=sa.Interval())
-        return column + seconds
+        return _within_python_years(column + seconds, start, end)
     if dialect == POSTGRESQL:
-        return sa.func.timezone(tz, sa.func.timezone("UTC", column))
+        local = sa.func.timezone(tz, sa.func.timezone("UTC", column))
+        return _within_python_years(local, start, end)
+    # SQLite's datetime() gives NULL past the year 9999: such a row gets no bucket.
     offset = _utc_offset(column, tz, start, end)
     return sa.func.datetime(column, sa.cast(offset, sa.String) + " seconds")
+
+
+# A local time further than this from UTC's is held back (no zone is 26 hours away).
+_LARGEST_OFFSET = timedelta(hours=26)
+
+
+def _within_python_years(
+    local: sa.ColumnElement, start: datetime, end: datetime
+) -> sa.ColumnElement:
+    """A local time held within the years Python holds, when the data reaches their ends
+    (a time in the last hours of 9999 is in the year 10000 east of Greenwich, which the
+    driver cannot hand over). Data well within them pays nothing."""
+    if end > shifted(datetime.max, -_LARGEST_OFFSET):
+        local = sa.func.least(local, sa.literal(datetime.max.replace(microsecond=0)))
+    if start < shifted(datetime.min, _LARGEST_OFFSET):
+        local = sa.func.greatest(local, sa.literal(datetime.min))
+    return local
 
 
 def truncate(local: sa.ColumnElement, dialect: str, width: str) -> sa.ColumnElement:

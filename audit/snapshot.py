@@ -21,10 +21,12 @@ from secrets import token_urlsafe
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
+import sqlalchemy as sa
+
 from audit.access import SNAPSHOT_COOKIE, SNAPSHOT_ROLE_ENV, SNAPSHOT_SECRET_ENV
 from audit.browser import PageNotReady, launch, wait_until_drawn
 from audit.config import ConfigError, load_settings
-from audit.db import check_database, create_readonly_engine
+from audit.db import check_database, create_readonly_engine, hide_secrets
 from audit.filters import AuditFilter
 from audit.markers import COMPLETE_MARKER_ID, ROLE_ATTRIBUTE
 from audit.server import ServerError, running_server
@@ -144,7 +146,10 @@ def _check_database(db_url: str | None) -> str:
         url = db_url or load_settings().db_url
     except ConfigError as exc:
         raise SnapshotError(str(exc)) from exc
-    engine = create_readonly_engine(url)
+    try:
+        engine = create_readonly_engine(url)
+    except (ValueError, sa.exc.ArgumentError) as exc:
+        raise SnapshotError(f"the database URL cannot be used: {exc}") from exc
     try:
         health = check_database(engine)
     finally:
@@ -279,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         take_snapshots(args)
     except SnapshotError as exc:
-        print(f"snapshot failed: {exc}", file=sys.stderr)
+        print(f"snapshot failed: {hide_secrets(str(exc))}", file=sys.stderr)
         return 1
     return 0
 

@@ -75,11 +75,8 @@ def to_naive_utc(moment: datetime) -> datetime:
 
 
 def local_naive(naive_utc: datetime, tz: str) -> datetime:
-    """A naive UTC moment as naive wall time in ``tz`` (unchanged where it would overflow)."""
-    try:
-        return naive_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-    except OverflowError:
-        return naive_utc
+    """A naive UTC moment as naive wall time in ``tz`` (see :func:`local_moment`)."""
+    return local_moment(naive_utc, ZoneInfo(tz)).replace(tzinfo=None)
 
 
 def utc_now() -> datetime:
@@ -115,9 +112,19 @@ def _find_transition(zone: ZoneInfo, low: datetime, high: datetime) -> datetime:
 
 
 # Offsets are walked exactly only from 1970 to ten years ahead: audit data lives there, and
-# the walk (a probe a day) then costs the same for a range of a week or of millennia.
+# the walk (a probe a day) then costs the same for a range of a week or of millennia (a
+# stray row in the year 1 or 9999 included). Moments beyond take the nearer edge's offset.
 EXACT_OFFSETS_FROM = datetime(1970, 1, 1)
 EXACT_OFFSETS_AHEAD = timedelta(days=3653)
+
+
+def shifted(moment: datetime, delta: timedelta) -> datetime:
+    """``moment + delta``, held within the times Python can represent."""
+    try:
+        return moment + delta
+    except OverflowError:
+        limit = datetime.max if delta > timedelta(0) else datetime.min
+        return limit.replace(tzinfo=moment.tzinfo)
 
 
 def offset_segments(tz: str, start: datetime, end: datetime) -> tuple[tuple[datetime, int], ...]:
@@ -146,6 +153,16 @@ def _walk_offsets(tz: str, start: datetime, end: datetime) -> tuple[tuple[dateti
     return tuple(segments)
 
 
+def local_moment(naive_utc: datetime, zone: ZoneInfo) -> datetime:
+    """A naive UTC moment as an aware time in ``zone``; in UTC when the local time falls
+    outside the years Python holds (the last hours of 9999 east of Greenwich)."""
+    moment = naive_utc.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment
+
+
 def describe_window(window: TimeWindow, tz: str) -> str:
     """The absolute range in words, in the display timezone."""
     zone = ZoneInfo(tz)
@@ -153,6 +170,6 @@ def describe_window(window: TimeWindow, tz: str) -> str:
     def fmt(moment: datetime | None, fallback: str) -> str:
         if moment is None:
             return fallback
-        return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return local_moment(moment, zone).strftime("%Y-%m-%d %H:%M")
 
     return f"{fmt(window.start, 'the beginning')} to {fmt(window.end, 'now')} ({tz})"

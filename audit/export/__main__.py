@@ -19,7 +19,13 @@ from typing import BinaryIO
 import sqlalchemy as sa
 
 from audit.config import ConfigError, load_settings
-from audit.db import FailureKind, check_database, create_readonly_engine, describe_failure
+from audit.db import (
+    FailureKind,
+    check_database,
+    create_readonly_engine,
+    describe_failure,
+    hide_secrets,
+)
 from audit.export.filename import export_filename
 from audit.export.formats import FORMATS
 from audit.export.log import export_log_path, log_export
@@ -129,7 +135,7 @@ def _logger(flt: AuditFilter, args: argparse.Namespace, target: Path) -> Callabl
 
 
 def _fail(message: str, code: int = EXIT_FAILED) -> int:
-    print(message, file=sys.stderr)
+    print(hide_secrets(message), file=sys.stderr)
     return code
 
 

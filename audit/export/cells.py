@@ -24,12 +24,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from audit.queries import user_label
+from audit.queries import user_id_or_none, user_label
 from audit.schema import JSON_COLUMNS
+from audit.timerange import local_moment
 
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_SEPARATORS = ";,\t"  # where a spreadsheet may split one cell into several
@@ -80,9 +81,7 @@ def parse_json(text: Any) -> Any:
 
 
 def _local_time(naive_utc: datetime | None, zone: ZoneInfo) -> datetime | None:
-    if naive_utc is None:
-        return None
-    return naive_utc.replace(tzinfo=UTC).astimezone(zone)
+    return None if naive_utc is None else local_moment(naive_utc, zone)
 
 
 def export_row(values: Mapping[str, Any], zone: ZoneInfo) -> Row:
@@ -91,6 +90,7 @@ def export_row(values: Mapping[str, Any], zone: ZoneInfo) -> Row:
     row = {name: values.get(name) for name in COLUMNS}
     row["created_at"] = _local_time(row["created_at"], zone)
     row["user"] = user_label(row["user_id"], values["email"], values["username"])
+    row["user_id"] = user_id_or_none(row["user_id"])  # SQLite may hold text: named in "user"
     for name in JSON_COLUMNS:
         row[name] = parse_json(row[name])
     return row
@@ -155,6 +155,7 @@ class CsvRecords:
         self.order = [at.get(name, at["user_id"]) for name in COLUMNS]
         self.time_at = COLUMNS.index("created_at")
         self.user_at = COLUMNS.index("user")
+        self.user_id_at = COLUMNS.index("user_id")
         self.user_fields = (at["user_id"], at["email"], at["username"])
         self.json_at = [COLUMNS.index(name) for name in JSON_COLUMNS]
         self.compacted: dict[Any, str] = {}
@@ -163,7 +164,7 @@ class CsvRecords:
     def _time_text(self, naive_utc: datetime) -> str:
         if self.utc:  # what astimezone() then isoformat() give, for a sixth of the time
             return naive_utc.isoformat() + "+00:00"
-        return naive_utc.replace(tzinfo=UTC).astimezone(self.zone).isoformat()
+        return local_moment(naive_utc, self.zone).isoformat()
 
     def _compact_json(self, stored: Any) -> str:
         """Stored JSON as compact text; remembered, as audit rows repeat their values
@@ -185,6 +186,8 @@ class CsvRecords:
             record[self.time_at] = self._time_text(moment)
         user_id, email, username = self.user_fields
         record[self.user_at] = user_label(row[user_id], row[email], row[username])
+        if row[user_id].__class__ is not int and row[user_id] is not None:
+            record[self.user_id_at] = user_id_or_none(row[user_id])
         for index in self.json_at:
             if record[index] is not None:
                 record[index] = self._compact_json(record[index])

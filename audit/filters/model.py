@@ -10,7 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from audit.dimensions import BY_FIELD, DIMENSIONS, REGISTRY
-from audit.timerange import CUSTOM, DEFAULT_PRESET, PRESETS, TimeWindow, to_naive_utc
+from audit.timerange import (
+    CUSTOM,
+    DEFAULT_PRESET,
+    PRESETS,
+    TimeWindow,
+    local_moment,
+    to_naive_utc,
+)
 
 Params = Mapping[str, str | Sequence[str]]
 
@@ -111,9 +118,9 @@ class AuditFilter:
         if self.range == CUSTOM:
             zone = ZoneInfo(self.tz)
             if self.start is not None:
-                params["from"] = [self.start.astimezone(zone).isoformat()]
+                params["from"] = [local_moment(to_naive_utc(self.start), zone).isoformat()]
             if self.end is not None:
-                params["to"] = [self.end.astimezone(zone).isoformat()]
+                params["to"] = [local_moment(to_naive_utc(self.end), zone).isoformat()]
         for dimension in REGISTRY:
             chosen = dimension.chosen(getattr(self, dimension.field))
             if chosen:

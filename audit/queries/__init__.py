@@ -39,7 +39,7 @@ from audit.queries.rows import (
     rows_in_order,
     rows_statement,
 )
-from audit.queries.users import user_column, user_label
+from audit.queries.users import user_column, user_id_or_none, user_ids, user_label
 
 __all__ = [
     "CONCURRENT_QUERIES",
@@ -75,6 +75,8 @@ __all__ = [
     "top_users",
     "top_values",
     "user_column",
+    "user_id_or_none",
+    "user_ids",
     "user_label",
     "volume",
 ]

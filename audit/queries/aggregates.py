@@ -15,9 +15,9 @@ from audit import dialect
 from audit.db import Source
 from audit.dimensions import DIMENSIONS, Dimension
 from audit.filters import AuditFilter
-from audit.queries.users import user_column, user_label
+from audit.queries.users import user_column, user_ids, user_label
 from audit.schema import audit_logs, users
-from audit.timerange import TimeWindow, choose_bucket, local_naive
+from audit.timerange import TimeWindow, choose_bucket, local_naive, shifted
 from audit.vocab import (
     category_label,
     high_severity_clause,
@@ -38,9 +38,11 @@ def count_events(
 
 
 def data_bounds(source: Source, flt: AuditFilter, now: datetime) -> TimeWindow:
-    """Earliest and latest ``created_at`` matching the filter (``None`` when nothing does)."""
-    statement = sa.select(sa.func.min(c.created_at), sa.func.max(c.created_at)).where(
-        source.where(flt, now)
+    """Earliest and latest ``created_at`` matching the filter (``None`` when nothing does,
+    or, on SQLite, when the value found is no time)."""
+    time = dialect.readable_time(c.created_at, source.dialect)
+    statement = sa.select(sa.func.min(time), sa.func.max(time)).where(
+        source.where(flt, now), *dialect.time_text_bounds(c.created_at, source.dialect)
     )
     with source.connect() as conn:
         first, last = conn.execute(statement).one()
@@ -54,7 +56,7 @@ def effective_window(source: Source, flt: AuditFilter, now: datetime) -> TimeWin
         return window
     bounds = data_bounds(source, flt, now)
     start = window.start or bounds.start
-    end = window.end or (bounds.end + timedelta(seconds=1) if bounds.end else None)
+    end = window.end or (shifted(bounds.end, timedelta(seconds=1)) if bounds.end else None)
     return TimeWindow(start, end)
 
 
@@ -85,8 +87,13 @@ def volume(
             .group_by(bucket, value)
             .order_by(bucket)
         )
-        # Label before pandas sees the values: it would turn NULL into NA.
-        rows = [(bucket, dimension.label(value), n) for bucket, value, n in source.rows(statement)]
+        # Label before pandas sees the values: it would turn NULL into NA. A row whose time
+        # SQLite cannot read (or place in the local year) has no bucket and no mark.
+        rows = [
+            (bucket, dimension.label(value), n)
+            for bucket, value, n in source.rows(statement)
+            if bucket is not None
+        ]
         frame = _bucket_frame(rows)
         frame["value"] = frame["value"].astype("string")
     frame.attrs["width"] = width
@@ -229,7 +236,7 @@ def top_users(source: Source, flt: AuditFilter, now: datetime, limit: int = 10) 
     ]
     frame["label"] = frame["label"].astype("string")
     frame["count"] = frame["count"].astype("int64")
-    frame["value"] = frame["value"].astype("Int64")
+    frame["value"] = user_ids(frame["value"])
     return frame[["value", "label", "count"]]
 
 
@@ -348,4 +355,4 @@ def activity_rhythm(source: Source, flt: AuditFilter, now: datetime) -> pd.DataF
         .group_by(weekday, hour)
     )
     frame = pd.DataFrame(source.rows(statement), columns=["weekday", "hour", "count"])
-    return frame.astype("int64")
+    return frame.dropna().astype("int64")  # no weekday: a time SQLite cannot read

@@ -15,8 +15,9 @@ from audit import dialect
 from audit.db import Source
 from audit.dimensions import parse_id
 from audit.filters import AuditFilter
-from audit.queries.users import user_column, user_label
+from audit.queries.users import user_column, user_ids, user_label
 from audit.schema import JSON_COLUMNS, audit_logs, users
+from audit.timerange import shifted
 from audit.vocab import (
     outcome_label,
 )
@@ -29,10 +30,23 @@ c = audit_logs.c
 # Pages of rows, by keyset on (created_at, id); NULL timestamps sort last in both orders.
 
 
+# A value SQLite stored in created_at that is not a time in its own format (text in
+# another format, a number): a cursor keeps it as stored, so paging goes on exactly from it.
+StoredValue = str | int | float
+
+
 @dataclass(frozen=True)
 class Cursor:
-    created_at: datetime | None
+    created_at: datetime | StoredValue | None
     id: int
+
+
+def _bound(moment: datetime | StoredValue) -> Any:
+    """A cursor's time as the value ``created_at`` is compared with."""
+    if isinstance(moment, datetime):
+        return moment  # bound as the column's own type
+    types = {str: sa.String, int: sa.Integer, float: sa.Float}
+    return sa.literal(moment, types[type(moment)])
 
 
 def _timed_after(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
@@ -40,13 +54,10 @@ def _timed_after(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
     form an index on ``created_at`` serves (the bound first, then the tie on id)."""
     created, row_id = c.created_at, c.id
     assert cursor.created_at is not None
+    moment = _bound(cursor.created_at)
     if newest_first:
-        return sa.and_(
-            created <= cursor.created_at, sa.or_(created < cursor.created_at, row_id < cursor.id)
-        )
-    return sa.and_(
-        created >= cursor.created_at, sa.or_(created > cursor.created_at, row_id > cursor.id)
-    )
+        return sa.and_(created <= moment, sa.or_(created < moment, row_id < cursor.id))
+    return sa.and_(created >= moment, sa.or_(created > moment, row_id > cursor.id))
 
 
 def _before(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
@@ -55,13 +66,10 @@ def _before(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
     if cursor.created_at is None:
         earlier_id = row_id > cursor.id if newest_first else row_id < cursor.id
         return sa.or_(created.is_not(None), earlier_id)
+    moment = _bound(cursor.created_at)
     if newest_first:
-        return sa.and_(
-            created >= cursor.created_at, sa.or_(created > cursor.created_at, row_id > cursor.id)
-        )
-    return sa.and_(
-        created <= cursor.created_at, sa.or_(created < cursor.created_at, row_id < cursor.id)
-    )
+        return sa.and_(created >= moment, sa.or_(created > moment, row_id > cursor.id))
+    return sa.and_(created <= moment, sa.or_(created < moment, row_id < cursor.id))
 
 
 def row_order(newest_first: bool, reverse: bool = False) -> list[sa.ColumnElement]:
@@ -77,6 +85,8 @@ def row_columns(source: Source) -> list[sa.ColumnElement]:
     for column in audit_logs.columns:
         if column.name in JSON_COLUMNS:
             columns.append(dialect.json_text(column, source.dialect).label(column.name))
+        elif column.name == "created_at":
+            columns.append(dialect.readable_time(column, source.dialect).label(column.name))
         else:
             columns.append(column)
     if source.has_users:
@@ -112,22 +122,47 @@ def page_rows(
     newest_first: bool = True,
 ) -> Page:
     """One page of matching rows. ``after`` pages forward, ``before`` pages back."""
+    after, before = _usable(after, source), _usable(before, source)
     reverse = before is not None
+    stored = dialect.stored_time(c.created_at, source.dialect).label(STORED_TIME)
     rows: list[dict[str, Any]] = []
     with source.connect() as conn:
         for statement in _page_parts(source, flt, now, after, before, newest_first):
             wanted = size + 1 - len(rows)
             if wanted <= 0:
                 break
-            rows += [dict(r._mapping) for r in conn.execute(statement.limit(wanted))]
+            statement = statement.add_columns(stored).limit(wanted)
+            rows += [dict(r._mapping) for r in conn.execute(statement)]
     has_more = len(rows) > size
     rows = rows[:size]
     if reverse:
         rows.reverse()
     frame = rows_frame(rows, flt.tz)
-    first = Cursor(rows[0]["created_at"], rows[0]["id"]) if rows else None
-    last = Cursor(rows[-1]["created_at"], rows[-1]["id"]) if rows else None
+    first = _cursor_of(rows[0]) if rows else None
+    last = _cursor_of(rows[-1]) if rows else None
     return Page(frame, first, last, has_more)
+
+
+STORED_TIME = "stored_created_at"  # the column a page's cursors are made from
+
+
+def _cursor_of(row: dict[str, Any]) -> Cursor:
+    """The cursor just at ``row``: its time as stored. A time in SQLAlchemy's own format
+    (all of Enclava's) becomes a datetime again, so cursors in URLs stay readable."""
+    stored = row[STORED_TIME]
+    if isinstance(stored, str):
+        moment = dialect.naive_utc_time(stored)
+        if moment and moment.isoformat(sep=" ", timespec="microseconds") == stored:
+            stored = moment
+    return Cursor(stored, row["id"])
+
+
+def _usable(cursor: Cursor | None, source: Source) -> Cursor | None:
+    """``cursor``, unless it holds a stored value a database other than SQLite cannot
+    compare (a hand-made URL): then paging starts over."""
+    if cursor is None or source.dialect == dialect.SQLITE:
+        return cursor
+    return cursor if cursor.created_at is None or isinstance(cursor.created_at, datetime) else None
 
 
 def rows_in_order(
@@ -195,7 +230,7 @@ def rows_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
         user_label(*r)
         for r in zip(frame["user_id"], frame["email"], frame["username"], strict=True)
     ]
-    frame["user_id"] = frame["user_id"].astype("Int64")
+    frame["user_id"] = user_ids(frame["user_id"])
     frame["outcome"] = [outcome_label(None if pd.isna(v) else bool(v)) for v in frame["success"]]
     for name in JSON_COLUMNS:
         frame[name] = frame[name].map(load_json).astype(object)
@@ -213,18 +248,30 @@ def rows_before(
     source: Source, flt: AuditFilter, now: datetime, cursor: Cursor, newest_first: bool = True
 ) -> int:
     """How many matching rows come before ``cursor`` in the page order (for "rows X to Y")."""
+    usable = _usable(cursor, source)
+    if usable is None:
+        return 0
     statement = (
         sa.select(sa.func.count())
         .select_from(audit_logs)
-        .where(source.where(flt, now), _before(cursor, newest_first))
+        .where(source.where(flt, now), _before(usable, newest_first))
     )
     with source.connect() as conn:
         return int(conn.execute(statement).scalar_one())
 
 
+STORED_MARK = "~"  # a cursor's stored value that is not a time, as JSON: ~"text"_12
+
+
 def encode_cursor(cursor: Cursor) -> str:
-    moment = cursor.created_at.isoformat() if cursor.created_at else "null"
-    return f"{moment}_{cursor.id}"
+    moment = cursor.created_at
+    if isinstance(moment, datetime):
+        text = moment.isoformat()
+    elif moment is None:
+        text = "null"
+    else:
+        text = STORED_MARK + json.dumps(moment)
+    return f"{text}_{cursor.id}"
 
 
 def decode_cursor(text: str) -> Cursor | None:
@@ -233,6 +280,9 @@ def decode_cursor(text: str) -> Cursor | None:
     row_id = parse_id(id_text)
     if row_id is None or not moment:
         return None
+    if moment.startswith(STORED_MARK):
+        stored = _stored_value(moment.removeprefix(STORED_MARK))
+        return None if stored is None else Cursor(stored, row_id)
     try:
         created = None if moment == "null" else datetime.fromisoformat(moment)
     except ValueError:
@@ -240,6 +290,18 @@ def decode_cursor(text: str) -> Cursor | None:
     if created is not None and created.tzinfo is not None:
         return None
     return Cursor(created, row_id)
+
+
+def _stored_value(text: str) -> StoredValue | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if type(value) not in (str, int, float) or value != value:  # NaN is no stored value
+        return None
+    if type(value) is int and not -(2**63) <= value < 2**63:  # beyond SQLite's integers
+        return None
+    return value
 
 
 def _single_row_statement(source: Source) -> sa.Select:
@@ -261,10 +323,11 @@ def _int_or_none(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _near(moment: datetime | None) -> list[sa.ColumnElement[bool]]:
-    if moment is None:
-        return [sa.false()]
-    return [c.created_at >= moment - RELATED_WINDOW, c.created_at <= moment + RELATED_WINDOW]
+def _near(moment: datetime) -> list[sa.ColumnElement[bool]]:
+    return [
+        c.created_at >= shifted(moment, -RELATED_WINDOW),
+        c.created_at <= shifted(moment, RELATED_WINDOW),
+    ]
 
 
 RELATED_KINDS: dict[str, str] = {
@@ -284,9 +347,13 @@ def related_events(source: Source, event: pd.Series, tz: str) -> dict[str, pd.Da
     keys: dict[str, tuple[Any, list[sa.ColumnElement[bool]]]] = {
         "session": (event["session_id"], [c.session_id == event["session_id"]]),
         "request": (event["request_id"], [c.request_id == event["request_id"]]),
-        "user": (event["user_id"], [c.user_id == _int_or_none(event["user_id"]), *_near(moment)]),
-        "ip": (event["ip_address"], [c.ip_address == event["ip_address"], *_near(moment)]),
     }
+    if moment is not None:  # "within 30 minutes" of an event without a (readable) time: none
+        keys["user"] = (
+            event["user_id"],
+            [c.user_id == _int_or_none(event["user_id"]), *_near(moment)],
+        )
+        keys["ip"] = (event["ip_address"], [c.ip_address == event["ip_address"], *_near(moment)])
     related: dict[str, pd.DataFrame] = {}
     for kind, (key, conditions) in keys.items():
         if key is None or pd.isna(key):

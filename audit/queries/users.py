@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,24 @@ def user_label(user_id: Any, email: Any, username: Any) -> str:
     name = email if isinstance(email, str) and email else username
     if isinstance(name, str) and name:
         return name
+    if user_id_or_none(user_id) is None:  # SQLite stores any text in user_id
+        return f"user {str(user_id)[:40]!r} (not an id)"
     return f"user #{int(user_id)} (not in users)"
+
+
+def user_id_or_none(value: Any) -> int | None:
+    """A stored user id as an int; ``None`` for NULL and for what is no id (on SQLite,
+    text or a fraction)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def user_ids(values: pd.Series) -> pd.Series:
+    """Stored user ids as nullable integers (see :func:`user_id_or_none`)."""
+    return pd.Series([user_id_or_none(v) for v in values], index=values.index, dtype="Int64")
 
 
 def user_column(name: str, source: Source) -> sa.ColumnElement:

@@ -34,6 +34,7 @@ from audit.security.logins import (
     read_attempts,
 )
 from audit.security.thresholds import Thresholds
+from audit.timerange import shifted
 
 c = audit_logs.c
 
@@ -78,7 +79,7 @@ def _takeover_spans(failures: Attempts, th: Thresholds) -> Spans:
     for user_id in takeover_candidates(failures, th):
         merged: list[tuple[datetime, datetime]] = []
         for failure in by_user[user_id]:  # oldest first
-            low, high = failure.at - window, failure.at + window
+            low, high = shifted(failure.at, -window), shifted(failure.at, window)
             if merged and low <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], high)
             else:

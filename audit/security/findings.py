@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from audit.filters import AuditFilter
-from audit.timerange import CUSTOM
+from audit.timerange import CUSTOM, shifted
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 RISKS: tuple[str, ...] = (HIGH, MEDIUM, LOW)
@@ -87,9 +87,8 @@ def evidence_filter(
     flt: AuditFilter, first: datetime, last: datetime, **narrow: Any
 ) -> AuditFilter:
     """The page filter narrowed to ``[first, last]`` (naive UTC, both inclusive) and more."""
-    return flt.with_values(
-        range=CUSTOM, start=aware(first), end=aware(last) + ONE_MICROSECOND, **narrow
-    )
+    end = shifted(aware(last), ONE_MICROSECOND)  # the last moment Python holds stays itself
+    return flt.with_values(range=CUSTOM, start=aware(first), end=end, **narrow)
 
 
 def duration_text(span: timedelta) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from audit import queries
+from audit import dialect, queries
 from audit.db import Source
 from audit.filters import AuditFilter
 from audit.schema import audit_logs
@@ -36,12 +36,13 @@ def first_ip_events(
     them, their count and successes, and ``previous``, the pair's latest event of any kind
     before the first, looked for back to the lookback before the range starts. Two grouped
     scans (the range, and the lookback plus the range) joined on the pair."""
+    time = dialect.time_value(c.created_at, source.dialect)
     pairs = (
         sa.select(
             c.user_id,
             c.ip_address,
-            sa.func.min(c.created_at).label("first"),
-            sa.func.max(c.created_at).label("last"),
+            sa.func.min(time).label("first"),
+            sa.func.max(time).label("last"),
             sa.func.count().label("events"),
             queries.flag_sum(c.success.is_(True)).label("successes"),
         )
@@ -69,18 +70,25 @@ def first_ip_events(
             pairs.c.user_id,
             pairs.c.ip_address,
             *(sa.func.max(column).label(column.name) for column in list(pairs.c)[2:]),
-            sa.func.max(h.created_at).label("previous"),
+            sa.func.max(dialect.time_value(h.created_at, source.dialect)).label("previous"),
         )
         .select_from(pairs.outerjoin(before, sa.and_(*joined)))
         .group_by(pairs.c.user_id, pairs.c.ip_address)
     )
-    return source.rows(statement)
+    # On SQLite a pair may have no readable time, or a user id that is text: left out.
+    return [
+        row
+        for row in source.rows(statement)
+        if row.first is not None and queries.user_id_or_none(row.user_id) is not None
+    ]
 
 
 def data_start(source: Source) -> datetime | None:
     """The oldest ``created_at`` in the table (an index lookup)."""
+    time = dialect.readable_time(c.created_at, source.dialect)
+    bounds = dialect.time_text_bounds(c.created_at, source.dialect)
     with source.connect() as conn:
-        return conn.execute(sa.select(sa.func.min(c.created_at))).scalar_one()
+        return conn.execute(sa.select(sa.func.min(time)).where(*bounds)).scalar_one()
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
 import pandas as pd
 
 from audit.filters import AuditFilter
-from audit.security.findings import RULE_TITLES, Finding, aware
+from audit.security.findings import RULE_TITLES, Finding
 from audit.security.labels import labeller
 from audit.security.links import event_url, explorer_url, ip_url, user_url
 
@@ -16,8 +15,10 @@ FINDING_COLUMNS = ("rule", "risk", "summary", "first_seen", "last_seen", "ip", "
                    "explorer", "ip_profile", "user_profile")  # fmt: skip
 
 
-def _local(moment: datetime | None, tz: str) -> pd.Timestamp | None:
-    return None if moment is None else pd.Timestamp(aware(moment)).tz_convert(tz)
+def _local(moments: pd.Series, tz: str) -> pd.Series:
+    """Naive UTC times in ``tz``: converted as a column, which pandas does past the year
+    9999 too (a local time in the year 10000 is no Python datetime)."""
+    return pd.to_datetime(moments).dt.tz_localize("UTC").dt.tz_convert(tz)
 
 
 def findings_frame(
@@ -33,8 +34,8 @@ def findings_frame(
             "rule": RULE_TITLES[f.rule],
             "risk": f.risk,
             "summary": f.summary,
-            "first_seen": _local(f.first_seen, flt.tz),
-            "last_seen": _local(f.last_seen, flt.tz),
+            "first_seen": f.first_seen,
+            "last_seen": f.last_seen,
             "ip": f.ip,
             "user": label(f.user_id) if f.user_id is not None else None,
             "events": f.events,
@@ -46,6 +47,8 @@ def findings_frame(
     ]
     frame = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
     frame["events"] = frame["events"].astype("int64")
+    for name in ("first_seen", "last_seen"):
+        frame[name] = _local(frame[name], flt.tz)
     return frame
 
 

@@ -15,8 +15,10 @@ Label = Callable[[int | None], str]
 
 
 def user_labels(source: Source, user_ids: Iterable[int]) -> dict[int, str]:
-    """Email (or username) of each user id; a label for ids without a ``users`` row."""
-    wanted = sorted({int(u) for u in user_ids})
+    """Email (or username) of each user id; a label for ids without a ``users`` row. What
+    is no id (text SQLite may hold in ``user_id``) gets none."""
+    ids = (queries.user_id_or_none(u) for u in user_ids)
+    wanted = sorted({u for u in ids if u is not None})
     found: dict[int, tuple[Any, Any]] = {}
     if wanted and source.has_users:
         columns = [users.c.id] + [

@@ -22,8 +22,10 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from audit import dialect
 from audit.db import Source
 from audit.filters import AuditFilter
+from audit.queries import user_id_or_none
 from audit.schema import audit_logs
 
 c = audit_logs.c
@@ -57,19 +59,28 @@ def read_attempts(
     """Failed or successful logins matching the filter and ``extra``, oldest first, at most
     :data:`ROW_CAP`."""
     statement = (
-        sa.select(c.id, c.created_at, c.ip_address, c.user_id)
+        sa.select(
+            c.id, dialect.readable_time(c.created_at, source.dialect), c.ip_address, c.user_id
+        )
         .where(
             source.where(flt, now),
             c.action.in_(LOGIN_ACTIONS),
             c.success.is_(succeeded),
             c.created_at.is_not(None),
+            *dialect.time_text_bounds(c.created_at, source.dialect),
             *extra,
         )
         .order_by(c.created_at, c.id)
         .limit(ROW_CAP + 1)
     )
-    rows = [Attempt(*row) for row in source.rows(statement)]
-    return Attempts(tuple(rows[:ROW_CAP]), len(rows) > ROW_CAP)
+    rows = source.rows(statement)
+    # On SQLite a time may be stray text (read as None) and a user id text (no user).
+    attempts = (
+        Attempt(row_id, at, ip, user_id_or_none(user_id))
+        for row_id, at, ip, user_id in rows[:ROW_CAP]
+        if at is not None
+    )
+    return Attempts(tuple(attempts), len(rows) > ROW_CAP)
 
 
 def failed_logins(source: Source, flt: AuditFilter, now: datetime) -> Attempts:

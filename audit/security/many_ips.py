@@ -9,6 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from audit import dialect, queries
 from audit.db import Source
 from audit.filters import AuditFilter
 from audit.schema import audit_logs
@@ -23,13 +24,14 @@ def multi_ip_pairs(source: Source, flt: AuditFilter, now: datetime, th: Threshol
     """Events per (user, IP) of the users seen from at least K distinct IPs, the IP
     possibly NULL: user_id, ip_address, events, first, last. Grouping by the pair first
     and then by user avoids a costlier count(DISTINCT)."""
+    time = dialect.time_value(c.created_at, source.dialect)
     pairs = (
         sa.select(
             c.user_id,
             c.ip_address,
             sa.func.count().label("events"),
-            sa.func.min(c.created_at).label("first"),
-            sa.func.max(c.created_at).label("last"),
+            sa.func.min(time).label("first"),
+            sa.func.max(time).label("last"),
         )
         .where(source.where(flt, now), c.user_id.is_not(None))
         .group_by(c.user_id, c.ip_address)
@@ -41,7 +43,9 @@ def multi_ip_pairs(source: Source, flt: AuditFilter, now: datetime, th: Threshol
         .having(sa.func.count(pairs.c.ip_address) >= th.multi_ip_min)
     )
     statement = sa.select(pairs).where(pairs.c.user_id.in_(many)).order_by(pairs.c.user_id)
-    return source.rows(statement)
+    # On SQLite a user id may be text: no user to name, left out.
+    rows = source.rows(statement)
+    return [row for row in rows if queries.user_id_or_none(row.user_id) is not None]
 
 
 def multi_ip(
@@ -54,7 +58,10 @@ def multi_ip(
     found = []
     for user_id, pairs in by_user.items():
         ips = {r.ip_address: int(r.events) for r in pairs if r.ip_address is not None}
-        first, last = min(r.first for r in pairs), max(r.last for r in pairs)
+        times = [r.first for r in pairs if r.first is not None]  # None: no readable time
+        if not times:
+            continue
+        first, last = min(times), max(r.last for r in pairs if r.last is not None)
         summary = (
             f"{label(user_id)} was seen from {len(ips):,} distinct IPs: {listing(ips)} "
             f"(rule: at least {th.multi_ip_min} distinct IPs in the range)."

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from audit import queries
+from audit import dialect, queries
 from audit.db import Source
 from audit.filters import AuditFilter
 from audit.schema import audit_logs, users
@@ -55,8 +55,8 @@ def entity_summary(source: Source, flt: AuditFilter, now: datetime) -> EntitySum
         sa.func.count(sa.distinct(c.ip_address)),
         sa.func.count(sa.distinct(c.user_id)),
         sa.func.count(sa.distinct(c.user_agent)),
-        sa.func.min(c.created_at),
-        sa.func.max(c.created_at),
+        sa.func.min(dialect.time_value(c.created_at, source.dialect)),
+        sa.func.max(dialect.time_value(c.created_at, source.dialect)),
     ).where(source.where(flt, now))
     *counts, first, last = source.rows(statement)[0]
     return EntitySummary(*(int(n) for n in counts), first, last)

@@ -21,6 +21,7 @@ from audit.db import (
     check_database,
     create_readonly_engine,
     describe_failure,
+    hide_secrets,
 )
 from audit.markers import PROBLEM_MARKER_ID
 from audit.timerange import utc_now
@@ -205,7 +206,7 @@ def source_or_stop() -> Source:
     try:
         report = _health(settings.db_url, settings.statement_timeout_seconds)
     except ValueError as exc:  # an unsupported URL
-        st.error(md_escape(f"The database URL cannot be used: {exc}"))
+        st.error(md_escape(f"The database URL cannot be used: {hide_secrets(str(exc))}"))
         st.stop()
     if not report.ok:
         _show_problem(report)

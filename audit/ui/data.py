@@ -1,13 +1,14 @@
 """Cached calls into the query layer, with the configured time-to-live. Which engine answers
 a call is :mod:`audit.routing`'s decision; this module caches what the route names: the
 result is keyed on the route's key (the source's URL, or the mirror's source and version,
-so a sync shows new numbers at once), the call's function, filter and arguments, and the
-moment ranges end at."""
+so a sync shows new numbers at once), the call's function, filter and arguments, the
+moment ranges end at, and the session's refresh (see :func:`refresh`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -55,10 +56,33 @@ def _cached(
     flt: AuditFilter,
     now: datetime,
     args: tuple,
+    fresh_since: float | None,
     _call: Call,
     _kwargs: dict[str, Any],
 ) -> Any:
     return _call.function(_target, flt, now, *args, **_kwargs)
+
+
+# ---------------------------------------------------------------------------------------
+# Refresh, per session. Clearing the cache would make every user's next page query the
+# database again; instead the session that asks for fresh numbers keys its calls on the
+# moment it asked ("fresh since"), so they miss what was cached before and are cached anew
+# for it alone. Other sessions keep sharing their entries. Once a time-to-live has passed
+# since the refresh, every shared entry was computed after it, and the session shares
+# them again.
+
+FRESH_SINCE_KEY = "data.fresh_since"
+
+
+def fresh_since() -> float | None:
+    """When this session asked for fresh results, while entries cached before that may
+    still be served; ``None`` (share everyone's entries) otherwise or outside a session."""
+    if get_script_run_ctx() is None:
+        return None
+    since = st.session_state.get(FRESH_SINCE_KEY)
+    if since is None or time.time() - since >= CACHE_TTL_SECONDS:
+        return None
+    return since
 
 
 # Sessions opening the same view at once would each run the same cold query (the cache
@@ -70,10 +94,11 @@ _STRIPES = [threading.Lock() for _ in range(64)]
 def fetch(call: Call, source: Source, now: datetime) -> Any:
     """A call's result, from the engine the router picks, cached."""
     route = router().route(call, source)
-    stripe = _STRIPES[hash((route.key, call.name, call.flt, now, call.args)) % len(_STRIPES)]
-    with stripe:
+    since = fresh_since()
+    key = (route.key, call.name, call.flt, now, call.args, since)
+    with _STRIPES[hash(key) % len(_STRIPES)]:
         result = _cached(
-            route.target, route.key, call.name, call.flt, now, call.args, call, route.kwargs
+            route.target, route.key, call.name, call.flt, now, call.args, since, call, route.kwargs
         )
     return call.derive(result) if call.derive else result
 
@@ -149,9 +174,11 @@ def show_mirror_status(source: Source, report: bool) -> None:
 
 
 def refresh(source: Source) -> None:
-    """The refresh control: one bounded mirror step first, then fresh query results."""
+    """The refresh control: one bounded mirror step first, then fresh query results for
+    this session, leaving every other session's cached results be."""
     router().refresh(source)
-    clear()
+    if get_script_run_ctx() is not None:
+        st.session_state[FRESH_SINCE_KEY] = time.time()
 
 
 def count_events(source: Source, flt: AuditFilter, now: datetime) -> int:
@@ -189,10 +216,6 @@ def rows_before(
     source: Source, flt: AuditFilter, now: datetime, cursor: queries.Cursor, newest_first: bool
 ) -> int:
     return fetch(Call(queries.rows_before, flt, (cursor, newest_first)), source, now)
-
-
-def clear() -> None:
-    st.cache_data.clear()
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=20, show_spinner=False)

@@ -14,7 +14,7 @@ import streamlit as st
 from audit import queries
 from audit.diff import diff_values
 from audit.filters import AuditFilter
-from audit.timerange import CUSTOM
+from audit.timerange import CUSTOM, shifted
 from audit.ui.report import static_table
 from audit.ui.view import PageContext
 
@@ -31,8 +31,16 @@ def _text(value: Any) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, pd.Timestamp):
-        return value.isoformat(timespec="seconds")
+        return _iso_seconds(value)
     return str(value)
+
+
+def _iso_seconds(moment: pd.Timestamp) -> str:
+    """ISO 8601 to the second; in UTC when the local time lies past the year 9999, which
+    Python cannot format (an event in the last hours of 9999 east of Greenwich)."""
+    if not 1 <= moment.year <= 9999:
+        moment = moment.tz_convert("UTC")
+    return moment.isoformat(timespec="seconds")
 
 
 def event_url(event_id: int, flt: AuditFilter) -> str:
@@ -90,11 +98,11 @@ def _explorer_filter(kind: str, event: pd.Series, flt: AuditFilter) -> AuditFilt
         return base.with_values(session_id=str(event["session_id"]))
     if kind == "request":
         return base.with_values(request_id=str(event["request_id"]))
-    moment = event["created_at"].to_pydatetime()
+    moment = event["created_at"].tz_convert("UTC").to_pydatetime()  # local may be year 10000
     around = {
         "range": CUSTOM,
-        "start": moment - timedelta(minutes=30),
-        "end": moment + timedelta(minutes=30, microseconds=1),
+        "start": shifted(moment, -timedelta(minutes=30)),
+        "end": shifted(moment, timedelta(minutes=30, microseconds=1)),
     }
     if kind == "user":
         return base.with_values(users=(int(event["user_id"]),), **around)

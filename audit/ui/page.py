@@ -61,8 +61,8 @@ def _actions(flt: AuditFilter, now: datetime) -> AuditFilter:
         if refresh.button(
             "Refresh",
             icon=":material/refresh:",
-            help="Bring the local mirror up to date (when in use), clear cached results and "
-            "query again",
+            help="Bring the local mirror up to date (when in use) and query again for fresh "
+            "numbers (for you: other users' cached results stay)",
         ):
             data.refresh(source_or_stop())
             st.rerun()

@@ -6,9 +6,8 @@ import argparse
 import time
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from audit.config import DEMO_DB_PATH, ConfigError, load_settings
+from audit.db import hide_secrets
 from audit.progress import ProgressBar
 from audit.tools.demo.clock import resolve_end
 from audit.tools.demo.defaults import DEFAULT_DAYS, DEFAULT_ROWS, DEFAULT_SEED, DEFAULT_URL
@@ -54,8 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     written = write_demo(args.url, args.rows, args.days, args.seed, args.end, ProgressBar())
     elapsed = time.perf_counter() - started
-    shown = sa.make_url(args.url).render_as_string(hide_password=True)
-    print(f"wrote {written:,} audit rows to {shown} in {elapsed:.1f} s")
+    print(f"wrote {written:,} audit rows to {hide_secrets(args.url)} in {elapsed:.1f} s")
     return 0
 
 

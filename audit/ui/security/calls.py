@@ -27,5 +27,12 @@ def detections(ctx: PageContext, flt: AuditFilter, th: Thresholds) -> Detections
 
 
 @st.cache_data(ttl=data.CACHE_TTL_SECONDS, max_entries=200, show_spinner=False)
-def account(_source: Source, source_key: str, user_id: int) -> security.Account | None:
+def _account(
+    _source: Source, source_key: str, user_id: int, fresh_since: float | None
+) -> security.Account | None:
     return security.account(_source, user_id)
+
+
+def account(source: Source, user_id: int) -> security.Account | None:
+    """The user's row of ``users``, cached like every call (see :func:`data.fresh_since`)."""
+    return _account(source, source.key, user_id, data.fresh_since())

@@ -14,6 +14,7 @@ from audit import charts, drill, security
 from audit.access import mask_column
 from audit.filters import AuditFilter
 from audit.security import EntitySummary, Finding, Thresholds
+from audit.timerange import local_moment
 from audit.ui import data
 from audit.ui.safe import md_escape
 from audit.ui.security import KEY, calls
@@ -29,9 +30,7 @@ LATEST_EVENTS = 50
 def _when(moment: datetime | None, tz: str) -> str:
     if moment is None:
         return "–"
-    return (
-        moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
-    )
+    return local_moment(moment, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
 def _metrics(values: Mapping[str, str]) -> None:
@@ -153,8 +152,7 @@ def ip_profile(ctx: PageContext, th: Thresholds) -> None:
 
 def user_account(ctx: PageContext, user_id: int) -> str:
     """The user's label, with the account's details shown under it when there is a row."""
-    key = ctx.source.key
-    row = calls.account(ctx.source, key, user_id)
+    row = calls.account(ctx.source, user_id)
     if row is None:
         st.caption(f"No users row for id {user_id} (a deleted user, or the table is missing).")
         return f"user #{user_id}"

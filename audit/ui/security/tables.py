@@ -3,7 +3,7 @@ static in a report, masked and unlinked for viewers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -41,8 +41,12 @@ EVENT_CONFIG = {
 }
 
 
-def time_texts(values: Iterable[Any]) -> list[str]:
-    return ["" if v is None or pd.isna(v) else pd.Timestamp(v).strftime(TIME_TEXT) for v in values]
+def time_texts(times: pd.Series) -> list[str]:
+    """A column of times as text. Formatted as a column: its strftime reaches past the
+    year 9999 (a local time in 10000), a single Timestamp's does not."""
+    if not pd.api.types.is_datetime64_any_dtype(times):
+        times = pd.to_datetime(times)
+    return ["" if pd.isna(text) else text for text in times.dt.strftime(TIME_TEXT)]
 
 
 def report_table(
