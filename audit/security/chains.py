@@ -168,7 +168,7 @@ def incident_events(
             c.success,
             c.ip_address,
             c.user_id,
-        )  # fmt: skip
+        )
         .where(c.created_at.between(*span), sa.or_(*selected))
         .order_by(c.created_at, c.id)
         .limit(EVENT_CAP + 1)

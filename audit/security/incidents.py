@@ -19,6 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any
 
 from audit import queries
 from audit.access import Identities, mask_email, mask_ip, mask_sentence
@@ -151,7 +153,7 @@ def _join_same_principal(found: Sequence[Finding], groups: _Groups, gap: timedel
     for members in by_principal.values():
         members.sort(key=lambda i: found[i].first_seen)
         run_end = found[members[0]].last_seen
-        for previous, current in zip(members, members[1:], strict=False):
+        for previous, current in pairwise(members):
             finding = found[current]
             if finding.first_seen <= run_end + gap:
                 groups.join(previous, current)
@@ -273,16 +275,16 @@ def _build(
         findings=tuple(group),
         event_ids=tuple(sorted(r.id for r in rows)),
         events_truncated=truncated,
-        ips=tuple(sorted({*(r.ip for r in rows if r.ip), *(i for f in group for i in f.ips)})),
-        user_ids=tuple(
-            sorted(
-                {
-                    *(r.user_id for r in rows if r.user_id is not None),
-                    *(u for f in group for u in f.user_ids),
-                }
-            )
-        ),  # fmt: skip
+        ips=_named(group, [r.ip for r in rows], "ips"),
+        user_ids=_named(group, [r.user_id for r in rows], "user_ids"),
     )
+
+
+def _named(group: Sequence[Finding], seen: Iterable[Any], attribute: str) -> tuple[Any, ...]:
+    """Every address (or user) the incident's events and findings name, sorted."""
+    named = {v for v in seen if v is not None}
+    named.update(v for f in group for v in getattr(f, attribute))
+    return tuple(sorted(named))
 
 
 def _order(incident: Incident) -> tuple:

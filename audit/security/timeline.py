@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from audit.security.chains import EventRow
 from audit.security.findings import Finding, plural
@@ -129,7 +130,7 @@ def chain_story(all_steps: Sequence[Step], label: Label) -> str:
     if not key:
         return ""
     parts = [_first_phrase(key[0], label)]
-    for previous, step in zip(key, key[1:MAX_STORY_STEPS], strict=False):
+    for previous, step in pairwise(key[:MAX_STORY_STEPS]):
         parts.append(_next_phrase(step, previous, key[0], label))
     text = ", ".join(parts)
     return text + (", …" if len(key) > MAX_STORY_STEPS else "")
