@@ -88,8 +88,9 @@ def _successes(
     for row in source.rows(statement):
         for a in anchors:
             if row.ip_address == a.ip and a.first <= row.created_at <= a.last + window:
-                found.append(ChainEvent(a.group, row.id, row.created_at, row.ip_address,
-                                        row.session, False))  # fmt: skip
+                found.append(
+                    ChainEvent(a.group, row.id, row.created_at, row.ip_address, row.session, False)
+                )
                 break
     return found
 
@@ -125,8 +126,9 @@ def _privileged_after(
         for s in successes:
             same = (s.ip and row.ip_address == s.ip) or (s.session and row.session == s.session)
             if same and s.at <= row.created_at <= s.at + window:
-                found.append(ChainEvent(s.group, row.id, row.created_at, row.ip_address,
-                                        row.session, True))  # fmt: skip
+                found.append(
+                    ChainEvent(s.group, row.id, row.created_at, row.ip_address, row.session, True)
+                )
                 break
     return found
 

@@ -29,8 +29,9 @@ def read_filter(default_tz: str) -> tuple[AuditFilter, list[str]]:
     return AuditFilter.from_params(query_params_lists(), browser_timezone(default_tz))
 
 
-# A page position and a selected row belong to one result: a new filter drops them.
-RESULT_PARAMS = frozenset({"after", "before", "selected"})
+# A page position, a selected row, the open incident and the principal chip belong to one
+# result: a new filter drops them. The risk and rule chips are choices that hold in any range.
+RESULT_PARAMS = frozenset({"after", "before", "selected", "incident", "principal"})
 
 
 def write_filter(flt: AuditFilter, changed: bool = True) -> None:
