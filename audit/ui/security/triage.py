@@ -180,7 +180,7 @@ def _incident_row(
         body.markdown(md_escape(story_text(incident, labels, identities)))
         body.caption(md_escape(_meta(incident, ctx.filter.tz, identities)))
         action.page_link(
-            SECURITY_PAGE, label="Open", icon=":material/open_in_new:", query_params=link
+            SECURITY_PAGE, label="Investigate", icon=":material/open_in_new:", query_params=link
         )
 
 
@@ -281,7 +281,7 @@ def _low_list(
                 link = open_params(ctx, extra, chips, incident.id)
                 text, action = st.columns([10, 1], vertical_alignment="center")
                 text.markdown(md_escape(story_text(incident, labels, identities)))
-                action.page_link(SECURITY_PAGE, label="Open", query_params=link)
+                action.page_link(SECURITY_PAGE, label="Investigate", query_params=link)
 
 
 def _report_low(
