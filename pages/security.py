@@ -24,12 +24,12 @@ chosen = st.query_params.get(INCIDENT_PARAM)
 
 if chosen:
     st.header("Incident")
-    incident_view(ctx, found, chosen, thresholds, extra, chip_inputs(ctx, found, draw=False))
+    incident_view(ctx, found, chosen, thresholds, extra)
 else:
     sections.kpi_section(ctx, plan, found)
 
     st.header("Incidents")
-    triage_list(ctx, found, chip_inputs(ctx, found), extra)
+    triage_list(ctx, found, chip_inputs(ctx, found))
 
     st.header("Failed logins")
     sections.failed_logins_section(ctx, plan, extra)

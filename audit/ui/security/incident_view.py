@@ -16,7 +16,7 @@ from audit.security import Thresholds
 from audit.security.findings import evidence_filter, plural
 from audit.security.incidents import Incident, Incidents, mask_incident_text
 from audit.security.labels import labeller
-from audit.security.timeline import Step
+from audit.security.timeline import Step, span_text
 from audit.ui import data
 from audit.ui.safe import markdown_code, md_escape
 from audit.ui.security.findings_table import IP_PAGE, USER_PAGE
@@ -24,10 +24,8 @@ from audit.ui.security.masking import masked_summary
 from audit.ui.security.tables import report_table
 from audit.ui.security.triage import (
     RISK_COLORS,
-    SECURITY_PAGE,
-    Chips,
+    back_button,
     local,
-    open_params,
     principal_text,
     story_text,
 )
@@ -35,16 +33,6 @@ from audit.ui.view import PageContext
 from audit.ui.widgets import EXPLORER_PAGE
 
 PROFILE_LINKS = 6  # IP and user profiles linked, at most
-
-
-def back_link(ctx: PageContext, extra: Mapping[str, list[str]], chips: Chips) -> None:
-    if not ctx.report:
-        st.page_link(
-            SECURITY_PAGE,
-            label="All incidents",
-            icon=":material/arrow_back:",
-            query_params=open_params(ctx, extra, chips),
-        )
 
 
 def _when(step: Step, tz: str) -> str:
@@ -149,8 +137,7 @@ def _profile_links(
 
 def _metrics(ctx: PageContext, incident: Incident) -> None:
     values = {
-        "First seen": local(incident.first_seen, ctx.filter.tz),
-        "Last seen": local(incident.last_seen, ctx.filter.tz),
+        "Duration": span_text(incident.last_seen - incident.first_seen),
         "Events": f"{incident.events:,}",
         "Findings": f"{len(incident.findings):,}",
     }
@@ -164,9 +151,9 @@ def incident_view(
     incident_id: str,
     th: Thresholds,
     extra: Mapping[str, list[str]],
-    chips: Chips,
 ) -> None:
-    back_link(ctx, extra, chips)
+    if not ctx.report:
+        back_button()
     incident = found.get(incident_id)
     if incident is None:
         st.warning(
@@ -181,7 +168,10 @@ def incident_view(
     st.badge(incident.risk.capitalize() + " risk", color=RISK_COLORS[incident.risk])
     st.subheader(markdown_code(principal_text(incident, identities)))
     st.markdown(md_escape(story_text(incident, labels, identities)))
-    st.caption(f"Incident {incident.id}, in {ctx.filter.tz}.")
+    seen = (
+        f"{local(incident.first_seen, ctx.filter.tz)} – {local(incident.last_seen, ctx.filter.tz)}"
+    )
+    st.caption(f"Incident {incident.id}: first and last seen {seen} ({ctx.filter.tz}).")
     _metrics(ctx, incident)
     if not (ctx.report or identities is not None):
         _event_links(ctx, incident)

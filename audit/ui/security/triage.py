@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from audit import security
 from audit.access import Identities
@@ -26,10 +27,9 @@ from audit.ui import data
 from audit.ui.safe import md_escape
 from audit.ui.security import KEY
 from audit.ui.security.tables import report_table
-from audit.ui.urlstate import query_params_lists, sync_widget, widget_changed
+from audit.ui.urlstate import query_params_lists, set_params, sync_widget, widget_changed
 from audit.ui.view import PageContext
 
-SECURITY_PAGE = "pages/security.py"
 INCIDENT_PARAM, RISK_PARAM, RULE_PARAM, PRINCIPAL_PARAM = "incident", "risk", "rule", "principal"
 CHIP_PARAMS = (RISK_PARAM, RULE_PARAM, PRINCIPAL_PARAM)
 RISK_COLORS = {
@@ -73,14 +73,6 @@ def url_chips() -> Chips:
     return Chips(risks, rules, principal)
 
 
-def open_params(
-    ctx: PageContext, extra: Mapping[str, list[str]], chips: Chips, incident: str | None = None
-) -> dict[str, list[str]]:
-    """The security page's URL with the filter, thresholds and chips (and an incident)."""
-    params = ctx.view_params() | dict(extra) | chips.params()
-    return params | ({INCIDENT_PARAM: [incident]} if incident else {})
-
-
 def _write(name: str, values: Sequence[str]) -> None:
     if list(values) != st.query_params.get_all(name):
         if values:
@@ -110,13 +102,12 @@ def _principal_chip(found: Incidents, chosen: str) -> str:
     return str(st.session_state[key])
 
 
-def chip_inputs(ctx: PageContext, found: Incidents, draw: bool = True) -> Chips:
-    """The chips as widgets (not in a report, nor with ``draw`` false: the incident view
-    keeps them for its way back); viewers get no principal chip (masked values are not
-    filtered on, as in the filter bar)."""
-    chips = url_chips()
-    if ctx.report or not draw:
-        return chips if not ctx.role.masked else Chips(chips.risks, chips.rules)
+def chip_inputs(ctx: PageContext, found: Incidents) -> Chips:
+    """The chips as widgets (not in a report); viewers get no principal chip (masked
+    values are not filtered on, as in the filter bar)."""
+    chips = url_chips() if not ctx.role.masked else Chips(url_chips().risks, url_chips().rules)
+    if ctx.report:
+        return chips
     fired = [r for r in security.RULE_TITLES if any(r in i.rules for i in found.incidents)]
     left, middle, right = st.columns([2, 4, 2])
     with left:
@@ -172,16 +163,39 @@ def _incident_row(
     incident: Incident,
     labels: Mapping[int, str],
     identities: Identities | None,
-    link: dict[str, list[str]],
 ) -> None:
     with st.container(border=True):
-        badge, body, action = st.columns([1, 9, 1], vertical_alignment="center")
+        badge, body, action = st.columns([1, 8, 1.6], vertical_alignment="center")
         badge.badge(incident.risk.capitalize(), color=RISK_COLORS[incident.risk])
         body.markdown(md_escape(story_text(incident, labels, identities)))
         body.caption(md_escape(_meta(incident, ctx.filter.tz, identities)))
-        action.page_link(
-            SECURITY_PAGE, label="Investigate", icon=":material/open_in_new:", query_params=link
-        )
+        investigate_button(action, incident.id)
+
+
+def _show_incident(incident_id: str | None) -> None:
+    """Set (or clear) the open incident in the URL from the server: the browser then
+    pushes a history entry, so Back returns to the list as it was."""
+    set_params(**{INCIDENT_PARAM: incident_id})
+
+
+def investigate_button(box: DeltaGenerator, incident_id: str) -> None:
+    box.button(
+        "Investigate",
+        key=KEY + "triage.open." + incident_id,
+        icon=":material/open_in_new:",
+        on_click=_show_incident,
+        args=(incident_id,),
+    )
+
+
+def back_button() -> None:
+    st.button(
+        "All incidents",
+        key=KEY + "triage.back",
+        icon=":material/arrow_back:",
+        on_click=_show_incident,
+        args=(None,),
+    )
 
 
 def _low_groups(incidents: Sequence[Incident]) -> dict[str, list[Incident]]:
@@ -228,9 +242,7 @@ def _report_list(
     report_table(pd.DataFrame(rows, columns=list(titles)), titles, LIST_LIMIT)
 
 
-def triage_list(
-    ctx: PageContext, found: Incidents, chips: Chips, extra: Mapping[str, list[str]]
-) -> None:
+def triage_list(ctx: PageContext, found: Incidents, chips: Chips) -> None:
     """The incidents the chips keep: above low risk one per row, low risk folded per
     principal; in a report, static tables."""
     for note in found.notes:
@@ -253,12 +265,11 @@ def triage_list(
         _report_low(ctx, low, identities)
         return
     for incident in urgent[:LIST_LIMIT]:
-        link = open_params(ctx, extra, chips, incident.id)
-        _incident_row(ctx, incident, labels, identities, link)
+        _incident_row(ctx, incident, labels, identities)
     if len(urgent) > LIST_LIMIT:
         st.caption(f"The first {LIST_LIMIT:,} of {len(urgent):,} are shown: use the chips.")
     if low:
-        _low_list(ctx, low, labels, identities, extra, chips)
+        _low_list(low, labels, identities)
 
 
 def _low_title(low: Mapping[str, list[Incident]]) -> str:
@@ -267,21 +278,15 @@ def _low_title(low: Mapping[str, list[Incident]]) -> str:
 
 
 def _low_list(
-    ctx: PageContext,
-    low: Mapping[str, list[Incident]],
-    labels: Mapping[int, str],
-    identities: Identities | None,
-    extra: Mapping[str, list[str]],
-    chips: Chips,
+    low: Mapping[str, list[Incident]], labels: Mapping[int, str], identities: Identities | None
 ) -> None:
     with st.expander(_low_title(low), icon=":material/low_priority:"):
         for group in low.values():
             st.markdown(f"**{md_escape(principal_text(group[0], identities))}**")
             for incident in group:
-                link = open_params(ctx, extra, chips, incident.id)
-                text, action = st.columns([10, 1], vertical_alignment="center")
+                text, action = st.columns([8, 1.6], vertical_alignment="center")
                 text.markdown(md_escape(story_text(incident, labels, identities)))
-                action.page_link(SECURITY_PAGE, label="Investigate", query_params=link)
+                investigate_button(action, incident.id)
 
 
 def _report_low(
