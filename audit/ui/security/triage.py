@@ -109,7 +109,7 @@ def chip_inputs(ctx: PageContext, found: Incidents) -> Chips:
     if ctx.report:
         return chips
     fired = [r for r in security.RULE_TITLES if any(r in i.rules for i in found.incidents)]
-    left, middle, right = st.columns([2, 4, 2])
+    left, middle, right = st.columns([3, 6, 2])
     with left:
         risks = _multi_chip(
             RISK_PARAM,
