@@ -11,6 +11,7 @@ from audit.dimensions import BAR_FACETS
 from audit.filters import AuditFilter
 from audit.routing import Call
 from audit.security import Thresholds
+from audit.security.incidents import find_incidents
 
 FACET_OPTION_LIMIT = 200  # options (with counts) of a filter-bar facet
 TOP_SIZE = 10  # bars of a top list
@@ -97,7 +98,8 @@ def overview_plan(flt: AuditFilter, breakdown: str = DEFAULT_BREAKDOWN) -> Overv
 
 @dataclass(frozen=True)
 class SecurityPlan:
-    detections: Call
+    detections: Call  # the profiles read it; the security page reads the incidents'
+    incidents: Call
     high_count: Call
     high_events: Call
     lifecycle: Call
@@ -109,7 +111,7 @@ class SecurityPlan:
     def calls(self) -> list[Call]:
         optional = [self.failure_summary, self.failed_volume]
         return [
-            self.detections,
+            self.incidents,
             self.high_count,
             self.high_events,
             self.lifecycle,
@@ -122,6 +124,7 @@ def security_plan(flt: AuditFilter, th: Thresholds) -> SecurityPlan:
     failures = security.login_failures_filter(flt)
     return SecurityPlan(
         detections=Call(security.detect, flt, (th,)),
+        incidents=Call(find_incidents, flt, (th,)),
         high_count=Call(security.count_high_security_events, flt),
         high_events=Call(security.high_security_events, flt),
         lifecycle=Call(security.lifecycle, flt, (th,)),

@@ -1,5 +1,6 @@
-"""Security: failed logins, detections that explain themselves, high-severity events and
-the privilege and API-key lifecycle, within the current filters and range."""
+"""Security: key figures, incidents triaged in one list (or the incident the URL names),
+failed logins, high-severity events and the privilege and API-key lifecycle, within the
+current filters and range."""
 
 import streamlit as st
 
@@ -7,7 +8,9 @@ from audit import plans
 from audit.ui import data
 from audit.ui.page import context
 from audit.ui.security import sections
+from audit.ui.security.incident_view import incident_view
 from audit.ui.security.thresholds import extra_params, threshold_inputs
+from audit.ui.security.triage import INCIDENT_PARAM, chip_inputs, triage_list
 
 ctx = context()
 
@@ -16,17 +19,23 @@ st.caption(ctx.window_text)
 thresholds = threshold_inputs(ctx.settings, report=ctx.report)
 extra = extra_params(ctx.settings, thresholds)
 plan = plans.security_plan(ctx.filter, thresholds)
-found = data.fetch(plan.detections, ctx.source, ctx.now)
-sections.kpi_section(ctx, plan, found)
+found = data.fetch(plan.incidents, ctx.source, ctx.now)
+chosen = st.query_params.get(INCIDENT_PARAM)
 
-st.header("Failed logins")
-sections.failed_logins_section(ctx, plan, extra)
+if chosen:
+    st.header("Incident")
+    incident_view(ctx, found, chosen, thresholds, extra)
+else:
+    sections.kpi_section(ctx, plan, found)
 
-st.header("Detections")
-sections.detections_section(ctx, found, thresholds, extra)
+    st.header("Incidents")
+    triage_list(ctx, found, chip_inputs(ctx, found))
 
-st.header("High and critical security events")
-sections.high_events_section(ctx, plan)
+    st.header("Failed logins")
+    sections.failed_logins_section(ctx, plan, extra)
 
-st.header("Privilege changes and API-key lifecycle")
-sections.lifecycle_section(ctx, plan, thresholds)
+    st.header("High and critical security events")
+    sections.high_events_section(ctx, plan)
+
+    st.header("Privilege changes and API-key lifecycle")
+    sections.lifecycle_section(ctx, plan, thresholds)

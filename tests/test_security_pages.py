@@ -36,48 +36,84 @@ def _week_count(demo: DemoDatabase, condition: str, **params: object) -> int:
     )
 
 
-def test_security_page_shows_every_detection(
+def test_security_page_triages_incidents(
     demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = _open("pages/security.py", demo, monkeypatch)
     failed = _week_count(demo, "action = 'login' AND success = :f", f=False)
     assert _metric(at, "Failed logins") == f"{failed:,}"
-    tabs = [tab.label for tab in at.tabs]
-    assert tabs[:3] == [
-        "Brute force (2)",
-        "Password spraying (1)",
-        "Success after failures (possible takeover) (1)",
-    ]
+    assert not at.tabs
+    take, brute, spray = STORY["takeover"], STORY["brute_force"], STORY["spraying"]
+    stories = [m.value.replace("\\", "") for m in at.markdown]
+    first = next(s for s in stories if "failed logins on" in s)
+    assert first.startswith(f"{take['failure_count']} failed logins on ")
+    assert "then a success from that IP, then a permission grant 11 min later" in first
+    assert any(s.startswith("40 failed logins on ") and brute["ip"] in s for s in stories)
+    assert any(
+        s.startswith(f"{spray['attempts']} failed logins on 14 users from {spray['ip']}")
+        for s in stories
+    )
+    assert [e.label for e in at.expander if e.label.startswith("Low risk: ")]
+    counts = next(c.value for c in at.caption if c.value.endswith("low."))
+    assert counts.startswith(_metric(at, "Incidents") + " incidents: 1 critical")
     headers = [h.value for h in at.header]
-    assert "High and critical security events" in headers
-    assert "Privilege changes and API-key lifecycle" in headers
+    assert headers == [
+        "Incidents",
+        "Failed logins",
+        "High and critical security events",
+        "Privilege changes and API-key lifecycle",
+    ]
 
 
-def test_selecting_a_finding_offers_its_events_and_profiles(
+def test_chips_in_the_url_filter_the_list(
     demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = _open("pages/security.py", demo, monkeypatch)
-    at.session_state[KEY + "findings.takeover"] = {
-        "selection": {"rows": [0], "columns": [], "cells": []}
-    }
-    at.run()
-    assert not at.exception
+    at = _open("pages/security.py", demo, monkeypatch, risk="critical")
+    counts = next(c.value for c in at.caption if " incidents" in c.value)
+    assert counts.startswith("1 incidents (of ") and "critical" in counts
+    assert not [e for e in at.expander if e.label.startswith("Low risk")]
+    at = _open("pages/security.py", demo, monkeypatch, rule="spraying")
+    assert next(c.value for c in at.caption if " incidents" in c.value).startswith("1 incidents")
+    principal = f"user:{STORY['takeover']['user_id']}"
+    at = _open("pages/security.py", demo, monkeypatch, principal=principal)
+    assert at.selectbox(key=KEY + "triage.principal").value == principal
+    at.pills(key=KEY + "triage.risk").set_value(["low"]).run()
+    assert at.query_params["risk"] in ("low", ["low"])
+    assert at.query_params["principal"] in (principal, [principal])
+
+
+def test_an_incident_opens_from_its_url_with_its_events_and_profiles(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _open("pages/security.py", demo, monkeypatch, risk="critical")
+    opened = [b for b in at.button if b.label == "Investigate"]
+    opened[0].click().run()
+    incident = at.query_params["incident"]
+    assert incident and at.query_params["risk"] in ("critical", ["critical"])
     links = {link.label: link for link in at.get("page_link")}
-    explorer = next(link for label, link in links.items() if "in the Explorer" in label)
     take = STORY["takeover"]
-    assert f"Open its {take['failure_count'] + 1} events" in explorer.label
-    assert "IP profile" in links and "User profile" in links
-    assert take["attacker_ip"] in at.text[0].value
+    assert links["Open its 15 events in the Explorer"]
+    assert f"IP {take['attacker_ip']}" in links and any(k.startswith("User ") for k in links)
+    assert [t.value for t in at.text if take["attacker_ip"] in t.value]
+    assert _metric(at, "Events") == "15"
+    at.button(key=KEY + "triage.back").click().run()
+    assert "incident" not in at.query_params
+    assert at.query_params["risk"] in ("critical", ["critical"])
+    again = _open("pages/security.py", demo, monkeypatch, incident=str(incident))
+    assert _metric(again, "Events") == "15"  # reproducible from its URL
+    at = _open("pages/security.py", demo, monkeypatch, incident="inc-000000000000")
+    assert "No incident inc-000000000000" in " ".join(w.value for w in at.warning).replace("\\", "")
 
 
 def test_thresholds_come_from_the_url_and_go_back_to_it(
     demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = _open("pages/security.py", demo, monkeypatch, bf_n="41", sp_w="zero")
-    assert at.tabs[0].label == "Brute force (0)"
+    rules = KEY + "triage.rule"
+    assert "Brute force" not in at.pills(key=rules).options
     assert any("sp_w" in w.value.replace("\\", "") for w in at.warning)
     at.number_input(key=KEY + "threshold.bf_n").set_value(15).run()
-    assert at.tabs[0].label == "Brute force (2)"
+    assert "Brute force" in at.pills(key=rules).options
     assert at.query_params["bf_n"] in ("15", ["15"])
     at.number_input(key=KEY + "threshold.bf_n").set_value(5).run()
     assert "bf_n" not in at.query_params  # the default is not written

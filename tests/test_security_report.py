@@ -19,14 +19,13 @@ from audit.config import load_settings
 from audit.filters import AuditFilter
 from audit.markers import COMPLETE_MARKER_ID
 from audit.security import (
-    RULE_TITLES,
     Detections,
     Finding,
     Thresholds,
     detect,
     thresholds_from_params,
 )
-from audit.ui.security import KEY
+from audit.security.incidents import Incident, find_incidents
 from audit.ui.security.masking import masked_summary
 from tests.support.apptest import APP, page_text
 from tests.support.databases import DEMO_END, DemoDatabase
@@ -100,6 +99,13 @@ def _expected(demo: DemoDatabase, **params: str) -> Detections:
     return detect(demo.source, flt, demo.now, thresholds)
 
 
+def _expected_incidents(demo: DemoDatabase, **params: str) -> list[Incident]:
+    lists = {key: [value] for key, value in (WEEK | params).items()}
+    flt, _ = AuditFilter.from_params(lists)
+    thresholds, _ = thresholds_from_params(lists, Thresholds.from_settings(load_settings()))
+    return list(find_incidents(demo.source, flt, demo.now, thresholds).incidents)
+
+
 def _row_links(at: AppTest) -> list[str]:
     """Links to the Explorer's rows, event details or profiles (the sidebar's are pages)."""
     words = ("in the Explorer", "profile", "Open")
@@ -115,19 +121,27 @@ def _assert_static(at: AppTest) -> None:
 
 
 @pytest.mark.parametrize("params", [{}, {"bf_n": "15", "sp_n": "3", "ip_n": "4"}])
-def test_security_report_shows_every_finding_of_detect(
+def test_security_report_shows_every_incident(
     open_page, demo: DemoDatabase, params: dict[str, str]
 ) -> None:
     at = open_page("pages/security.py", report="1", **params)
     _assert_static(at)
-    found = _expected(demo, **params)
-    shown = {s.value for s in at.subheader}
-    for rule, findings in found.by_rule().items():
-        assert f"{RULE_TITLES[rule]} ({len(findings)})" in shown
-    assert next(m.value for m in at.metric if m.label == "Findings") == f"{len(found.all()):,}"
+    found = _expected_incidents(demo, **params)
+    assert next(m.value for m in at.metric if m.label == "Incidents") == f"{len(found):,}"
     body = _html(at)
-    assert all(html.escape(f.summary) in body for f in found.all())
+    assert all(html.escape(i.story) in body for i in found if i.risk != "low")
+    assert all(html.escape(i.principal.label) in body for i in found if i.risk == "low")
     assert _leaks([body])  # analysts see addresses and emails (the scan finds them)
+
+
+def test_an_incident_report_is_static_and_complete(open_page, demo: DemoDatabase) -> None:
+    top = _expected_incidents(demo)[0]
+    at = open_page("pages/security.py", report="1", incident=top.id)
+    _assert_static(at)
+    body = _html(at)
+    assert "When (UTC)" in body
+    assert top.story in [m.value.replace("\\", "").replace("\u200b", "") for m in at.markdown]
+    assert all(html.escape(f.summary) in "\n".join(t.value for t in at.text) for f in top.findings)
 
 
 @pytest.mark.parametrize("page", PROFILES)
@@ -148,19 +162,20 @@ def test_profile_reports_are_static_and_complete(open_page, page: str) -> None:
 @pytest.mark.parametrize("report", ["0", "1"])
 def test_viewers_see_the_security_page_masked(open_page, report: str) -> None:
     at = open_page("pages/security.py", VIEWER, report=report)
-    assert any(m.label == "Findings" for m in at.metric)
+    assert any(m.label == "Incidents" for m in at.metric)
     assert not _leaks(_main_texts(at)), _leaks(_main_texts(at))[:5]
     assert not _row_links(at)
-    if report == "1":
-        return
     assert "@corp.example.com" in "\n".join(_main_texts(at))  # masked, not left out
-    at.session_state[KEY + "findings.brute_force"] = {
-        "selection": {"rows": [0], "columns": [], "cells": []}
-    }
-    at.run()
-    assert not at.exception
-    assert "failed logins from" in at.text[0].value and ".x " in at.text[0].value
-    assert not _leaks(_main_texts(at))
+    assert not any(s.label == "Principal" for s in at.selectbox)  # no chip on masked values
+
+
+@pytest.mark.parametrize("report", ["0", "1"])
+def test_viewers_see_an_incident_masked(open_page, demo: DemoDatabase, report: str) -> None:
+    top = _expected_incidents(demo)[0]
+    at = open_page("pages/security.py", VIEWER, report=report, incident=top.id)
+    texts = "\n".join(_main_texts(at))
+    assert "failed logins on @corp.example.com from 192.0.2.x" in texts
+    assert not _leaks(_main_texts(at)), _leaks(_main_texts(at))[:5]
     assert not _row_links(at)
 
 

@@ -30,12 +30,13 @@ def read_filter(default_tz: str) -> tuple[AuditFilter, list[str]]:
     return AuditFilter.from_params(query_params_lists(), browser_timezone(default_tz))
 
 
-# A page position and a selected row belong to one result: a new filter drops them.
-# Set on a drill-through: the URL the drill started from. Streamlit rewrites the history
-# entry of the page a drill leaves to the drill's URL, so Back lands there with the
-# drilled filter; that page then finds this key and goes back to where it was.
+# A page position, a selected row, the open incident and the principal chip belong to one
+# result: a new filter drops them (the risk and rule chips hold in any range). Also
+# dropped: the URL a drill-through started from. Streamlit rewrites the history entry of
+# the page a drill leaves to the drill's URL, so Back lands there with the drilled filter;
+# that page then finds this key and goes back to where it was.
 DRILLED_FROM = "drilled_from"
-RESULT_PARAMS = frozenset({"after", "before", "selected", DRILLED_FROM})
+RESULT_PARAMS = frozenset({"after", "before", "selected", "incident", "principal", DRILLED_FROM})
 
 
 def write_filter(flt: AuditFilter, changed: bool = True) -> None:

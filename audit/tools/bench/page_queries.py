@@ -54,7 +54,7 @@ def run_security(aggregates: Source, rows: Source) -> dict[str, Any]:
     for call in plans.distinct_calls(plan.calls()):
         rows_call = call.name in (function_name(f) for f in ROWS_FOUND_IN_MIRROR)
         result = run(call, rows_route if rows_call else aggregate_route, now)
-        if call is plan.detections:
+        if call is plan.incidents:
             found = result
     assert found is not None
-    return {"findings": len(found.all())}
+    return {"findings": len(found.detections.all()), "incidents": len(found.incidents)}

@@ -63,6 +63,7 @@ _NOTE_KEYS = (
     "slices_verified",
     "resynced",
     "findings",
+    "incidents",
     "peak_rss_mb",
     "pages",
 )

@@ -1,4 +1,4 @@
-"""Sections of the security page: key figures, failed logins, detections, high-severity
+"""Sections of the security page: key figures, failed logins, high-severity
 security events and the privilege and API-key lifecycle."""
 
 from __future__ import annotations
@@ -9,31 +9,29 @@ import streamlit as st
 
 from audit import charts, drill, security
 from audit.plans import SecurityPlan
-from audit.security import Detections, Thresholds
+from audit.security import Thresholds
+from audit.security.incidents import CRITICAL, Incidents
 from audit.ui import data
-from audit.ui.safe import md_escape
-from audit.ui.security import KEY
-from audit.ui.security.findings_table import findings_table
 from audit.ui.security.tables import events_table, top_table
 from audit.ui.view import PageContext
 from audit.ui.widgets import drill_chart
 
 
-def kpi_section(ctx: PageContext, plan: SecurityPlan, found: Detections) -> None:
+def kpi_section(ctx: PageContext, plan: SecurityPlan, found: Incidents) -> None:
     summary = (
         data.fetch(plan.failure_summary, ctx.source, ctx.now)
         if plan.failure_summary
         else security.FailureSummary(0, 0, 0)
     )
     high = data.fetch(plan.high_count, ctx.source, ctx.now)
-    every = found.all()
+    urgent = (CRITICAL, security.HIGH)
     values = {
         "Failed logins": summary.failures,
         "Failing IPs": summary.ips,
         "Users with failures": summary.users,
         "High & critical security": high,
-        "Findings": len(every),
-        "High-risk findings": sum(f.risk == security.HIGH for f in every),
+        "Incidents": len(found.incidents),
+        "Critical & high incidents": sum(i.risk in urgent for i in found.incidents),
     }
     for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
         column.metric(label, f"{value:,}")
@@ -64,35 +62,6 @@ def failed_logins_section(
             st.markdown(titles[by])
             top = data.fetch(call, ctx.source, ctx.now)
             top_table(ctx, top, by, failures, ctx.filter, extra)
-
-
-def detections_section(
-    ctx: PageContext, found: Detections, th: Thresholds, extra: Mapping[str, list[str]]
-) -> None:
-    for note in found.notes:
-        st.warning(md_escape(note), icon=":material/warning:")
-    by_rule = found.by_rule()
-    titles = [f"{security.RULE_TITLES[rule]} ({len(by_rule[rule])})" for rule in by_rule]
-    if ctx.report:  # no tabs: every detection on the page, one after the other
-        for title, rule in zip(titles, by_rule, strict=True):
-            st.subheader(title)
-            _rule_findings(ctx, rule, found, th, extra)
-        return
-    for tab, rule in zip(st.tabs(titles), by_rule, strict=True):
-        with tab:
-            _rule_findings(ctx, rule, found, th, extra)
-
-
-def _rule_findings(
-    ctx: PageContext, rule: str, found: Detections, th: Thresholds, extra: Mapping[str, list[str]]
-) -> None:
-    st.caption(security.rule_description(rule, th))
-    findings = found.by_rule()[rule]
-    if findings:
-        key = KEY + "findings." + rule
-        findings_table(ctx, findings, ctx.filter, found.label_map(), extra, key)
-    else:
-        st.caption("No findings in this range.")
 
 
 def high_events_section(ctx: PageContext, plan: SecurityPlan) -> None:
