@@ -136,10 +136,15 @@ def find_anomalies(
         bl.ip_failure_counts(source, flt, now, sc),
     )
     covered = bl.covered_from(sc, first_event)
-    departures = [a for s, per in counts.items() for a in _departures(s, per, sc, covered, rules)]
-    departures.sort(key=lambda a: (-a.departure, a.bucket_start, str(a.series)))
     newcomers = first_seen_actions(source, flt, now, sc, first_event)
     newcomers += returning_users(source, flt, now, sc)
+    departures = [
+        a
+        for s, per in counts.items()
+        if not _told_already(s, newcomers)
+        for a in _departures(s, per, sc, covered, rules)
+    ]
+    departures.sort(key=lambda a: (-a.departure, a.bucket_start, str(a.series)))
     history_weeks = bl.weeks_available(sc, covered)
     return Findings(
         flt.tz,
@@ -150,6 +155,16 @@ def find_anomalies(
         history_weeks,
         local_naive(first_event, flt.tz) if first_event else None,
         sc.first if sc.cut else None,
+    )
+
+
+def _told_already(series: Series, newcomers: list[Anomaly]) -> bool:
+    """A new action's or a returning user's series: against a baseline of nothing, each of
+    its buckets would be a spike; its first-seen or returning anomaly says it once."""
+    return any(
+        (series.action is not None and series.action == n.series.action)
+        or (series.user_id is not None and series.user_id == n.series.user_id)
+        for n in newcomers
     )
 
 
