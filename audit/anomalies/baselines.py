@@ -175,10 +175,12 @@ def action_counts(source: Source, flt: AuditFilter, now: datetime, sc: Scope) ->
     outcome = sa.case(
         (c.success.is_(True), "success"), (c.success.is_(False), "failure"), else_="unknown"
     ).label("outcome")
-    action = (sa.case((c.action.in_(top), c.action), else_=sa.null()) if top else sa.null()).label(
-        "action"
-    )
     counts: Counts = {TOTAL: {}}
+    if not top:  # no events at all (PostgreSQL refuses to group by a constant NULL)
+        for bucket, n in _grouped(source, sc, where):
+            _add(counts, TOTAL, bucket, n)
+        return counts
+    action = sa.case((c.action.in_(top), c.action), else_=sa.null()).label("action")
     for bucket, name, result, n in _grouped(source, sc, where, action, outcome):
         _add(counts, TOTAL, bucket, n)
         if name is not None:
