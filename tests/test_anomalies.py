@@ -354,3 +354,15 @@ def test_overview_shows_the_unusual_section_with_links(
     assert "[events](explorer?" in text
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "expected (4-week median)" in [trace.get("name") for trace in chart["data"]]
+
+
+def test_threshold_and_minimum_count_are_settings() -> None:
+    from audit.config import ConfigError, load_settings
+
+    env = {"AUDIT_ANOMALY_THRESHOLD": "3.5", "AUDIT_ANOMALY_MIN_COUNT": "25"}
+    settings = load_settings(env=env, secrets={})
+    assert (settings.anomaly_threshold, settings.anomaly_min_count) == (3.5, 25)
+    from_secrets = load_settings(env={}, secrets={"audit": {"anomaly_threshold": 4}})
+    assert from_secrets.anomaly_threshold == 4.0
+    with pytest.raises(ConfigError, match="anomaly_threshold"):
+        load_settings(env={"AUDIT_ANOMALY_THRESHOLD": "-1"}, secrets={})
