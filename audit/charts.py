@@ -357,3 +357,31 @@ def rhythm_heatmap(frame: pd.DataFrame, tz: str) -> go.Figure:
     _layout(figure, "Activity rhythm: weekday by hour of day", height=320)
     figure.update_layout(xaxis_title=f"Hour of day ({tz})", yaxis_title="Weekday")
     return figure
+
+
+BAND_FILL = "rgba(100, 116, 139, 0.16)"
+BAND_LINE = "#475569"
+
+
+def add_expected_band(figure: go.Figure, band: pd.DataFrame, width: str) -> go.Figure:
+    """Over a volume chart of the same bucket width: the expected count (a dashed step at
+    each bar's middle) and the normal range around it, a grey band; a bar reaching out of
+    the band is unusual. ``band``: bucket, expected, low, high. Added traces carry no
+    ``customdata``, so they never drill."""
+    if band.empty:
+        return figure
+    step = BUCKET_STEPS.get(width, timedelta(hours=1))
+    middles = [bucket + step / 2 for bucket in band["bucket"]]
+    common = {"x": middles, "mode": "lines", "line_shape": "hvh", "hoverinfo": "skip"}
+    figure.add_scatter(y=band["low"], line={"width": 0}, showlegend=False, **common)
+    figure.add_scatter(
+        y=band["high"], line={"width": 0}, fill="tonexty", fillcolor=BAND_FILL,
+        name="normal range", **common,
+    )  # fmt: skip
+    figure.add_scatter(
+        y=band["expected"],
+        line={"width": 1.5, "dash": "dash", "color": BAND_LINE},
+        name="expected (4-week median)",
+        **{**common, "hoverinfo": "x+y", "hovertemplate": "expected %{y:,.1f}<extra></extra>"},
+    )
+    return figure

@@ -62,6 +62,10 @@ class Settings:
     aggregate_engine: str = "auto"
     mirror_path: Path = DEFAULT_MIRROR_PATH
     mirror_threshold_rows: int = 200_000
+    # Unusual volume: how far from its baseline a bucket must be (in robust deviations),
+    # and how many events it must hold (or, for a drop, its baseline), to be reported.
+    anomaly_threshold: float = 5.0
+    anomaly_min_count: int = 10
 
     @property
     def is_demo(self) -> bool:
@@ -141,6 +145,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "business_hours_end": _hour,
     "aggregate_engine": _aggregate_engine,
     "mirror_path": _file_path,
+    "anomaly_threshold": _positive_float,
 }
 
 

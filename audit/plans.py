@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit import queries, security
+from audit import anomalies, queries, security
 from audit.dimensions import BAR_FACETS
 from audit.filters import AuditFilter
 from audit.routing import Call
@@ -68,9 +68,11 @@ class OverviewPlan:
     severity_by_category: Call
     rhythm: Call
     top_lists: tuple[tuple[str, Call], ...]
+    anomalies: Call
 
     def calls(self) -> list[Call]:
         return [
+            self.anomalies,
             self.kpis,
             self.volume_by_severity,
             self.volume_by_breakdown,
@@ -80,7 +82,16 @@ class OverviewPlan:
         ]
 
 
-def overview_plan(flt: AuditFilter, breakdown: str = DEFAULT_BREAKDOWN) -> OverviewPlan:
+def anomalies_call(flt: AuditFilter, rules: anomalies.Rules) -> Call:
+    """What is unusual in the range (the overview's section, the profiles, the feed)."""
+    return Call(anomalies.find_anomalies, flt, (rules,))
+
+
+def overview_plan(
+    flt: AuditFilter,
+    breakdown: str = DEFAULT_BREAKDOWN,
+    rules: anomalies.Rules = anomalies.DEFAULT_RULES,
+) -> OverviewPlan:
     return OverviewPlan(
         breakdown=breakdown,
         kpis=Call(queries.kpis, flt),
@@ -93,6 +104,7 @@ def overview_plan(flt: AuditFilter, breakdown: str = DEFAULT_BREAKDOWN) -> Overv
         top_lists=tuple(
             (by, top_values_call(flt, by, top_list_limit(by))) for by, _ in OVERVIEW_TOP_LISTS
         ),
+        anomalies=anomalies_call(flt, rules),
     )
 
 

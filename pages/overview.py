@@ -2,9 +2,14 @@
 
 import streamlit as st
 
-from audit import plans
 from audit.ui import data
-from audit.ui.overview import heatmap_section, top_section, url_breakdown, volume_section
+from audit.ui.overview import (
+    heatmap_section,
+    overview_plan,
+    top_section,
+    unusual_section,
+    volume_section,
+)
 from audit.ui.page import context
 from audit.ui.widgets import kpi_row
 
@@ -12,12 +17,13 @@ ctx = context()
 
 st.title("Overview")
 st.caption(ctx.window_text)
-plan = plans.overview_plan(ctx.filter, url_breakdown())
+plan = overview_plan(ctx.filter, ctx.settings)
 kpis = data.fetch(plan.kpis, ctx.source, ctx.now)
 kpi_row(kpis, ctx)
 
 if kpis.current["Events"]:
-    volume_section(ctx, plan)
+    findings = unusual_section(ctx, plan)
+    volume_section(ctx, plan, findings)
     top_section(ctx, plan)
     heatmap_section(ctx, plan)
 else:

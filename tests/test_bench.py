@@ -61,6 +61,10 @@ def test_quick_run_measures_everything_and_writes_the_reports(tmp_path: Path) ->
     }
     assert expected <= {name for name, _, _ in names}
     assert any(name.startswith("explorer page 201 (after 200") for name, _, _ in names)
+    for name in parameters.ANOMALY_FILTERS:  # the Unusual section's baselines, both engines
+        assert {(f"unusual (baselines): {name}", e) for e in ("source", "mirror")} <= {
+            (n, e) for n, e, _ in names
+        }
     for row in run["results"]:
         assert row["cold_s"] >= 0 and (row["peak_growth_mb"] is None or row["peak_growth_mb"] > -50)
     assert run["machine"]["cpus"] and run["machine"]["database"].startswith("SQLite")

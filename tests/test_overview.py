@@ -150,7 +150,8 @@ def test_overview_page_shows_ground_truth(
 
     specs = _chart_specs(at)
     severity_chart = specs[0]
-    per_severity = {trace["name"]: _total(trace["y"]) for trace in severity_chart["data"]}
+    bars = [trace for trace in severity_chart["data"] if trace["type"] == "bar"]  # not the band
+    per_severity = {trace["name"]: _total(trace["y"]) for trace in bars}
     expected = Counter(labels(rows["severity"], severity_level))
     assert per_severity == {level_label(level): n for level, n in expected.items()}
     assert "Europe/Berlin" in severity_chart["layout"]["title"]["text"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from audit import charts, drill, plans
+from audit import anomalies, charts, drill, plans
 from audit.access import mask_labels
 from audit.config import Settings
 from audit.dimensions import BREAKDOWNS, DIMENSIONS
 from audit.filters import AuditFilter
 from audit.routing import Call
 from audit.ui import data
+from audit.ui.unusual import unusual_list
 from audit.ui.urlstate import set_params, sync_widget, widget_changed
 from audit.ui.view import PageContext
 from audit.ui.widgets import CHART_CONFIG, STATIC_CHART_CONFIG, drill_chart
@@ -21,18 +23,59 @@ def url_breakdown() -> str:
     return chosen if chosen in BREAKDOWNS and chosen != "severity" else plans.DEFAULT_BREAKDOWN
 
 
-def planned_calls(flt: AuditFilter, _settings: Settings) -> list[Call]:
+UNUSUAL_SHOWN = 5  # anomaly groups at the top of the overview
+
+
+def anomaly_rules(settings: Settings) -> anomalies.Rules:
+    return anomalies.Rules(settings.anomaly_threshold, settings.anomaly_min_count)
+
+
+def overview_plan(flt: AuditFilter, settings: Settings) -> plans.OverviewPlan:
+    return plans.overview_plan(flt, url_breakdown(), anomaly_rules(settings))
+
+
+def planned_calls(flt: AuditFilter, settings: Settings) -> list[Call]:
     """Every query of the page, for :func:`audit.ui.data.prefetch`."""
-    return plans.overview_plan(flt, url_breakdown()).calls()
+    return overview_plan(flt, settings).calls()
 
 
-def volume_section(ctx: PageContext, plan: plans.OverviewPlan) -> None:
-    """Volume by severity, then by a breakdown the user picks (kept in the URL)."""
+def unusual_section(ctx: PageContext, plan: plans.OverviewPlan) -> anomalies.Findings:
+    """What is unusual in the range: the few most unusual groups, ranked, each sentence a
+    link to exactly its events."""
+    findings = data.fetch(plan.anomalies, ctx.source, ctx.now)
+    st.subheader("Unusual")
+    unusual_list(
+        ctx,
+        findings,
+        ctx.filter,
+        UNUSUAL_SHOWN,
+        "Nothing unusual in this range: every hour is within its usual range, no action is "
+        "new and no user is back from a long silence.",
+    )
+    return findings
+
+
+def _band_frame(findings: anomalies.Findings | None, width: str) -> pd.DataFrame:
+    """The whole volume's expected band, when the chart's buckets are the baseline's."""
+    points = findings.band if findings is not None and findings.width == width else ()
+    return pd.DataFrame(
+        [(p.bucket, p.expected, p.low, p.high) for p in points],
+        columns=["bucket", "expected", "low", "high"],
+    )
+
+
+def volume_section(
+    ctx: PageContext, plan: plans.OverviewPlan, findings: anomalies.Findings | None = None
+) -> None:
+    """Volume by severity (with the expected band when ``findings`` has one for its
+    buckets), then by a breakdown the user picks (kept in the URL)."""
     flt, now = ctx.filter, ctx.now
     severity = data.fetch(plan.volume_by_severity, ctx.source, now)
     width = severity.attrs["width"]
+    figure = charts.volume_chart(severity, "severity", flt.tz)
+    charts.add_expected_band(figure, _band_frame(findings, width), width)
     drill_chart(
-        charts.volume_chart(severity, "severity", flt.tz),
+        figure,
         "volume.severity",
         lambda p: drill.from_volume_point(flt, "severity", p, width, now),
         static=ctx.report or ctx.role.masked,

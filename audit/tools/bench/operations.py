@@ -23,6 +23,7 @@ from audit.tools.bench.dashboard import render_every_page
 from audit.tools.bench.naive import naive_load, naive_overview
 from audit.tools.bench.page_queries import run_overview, run_security
 from audit.tools.bench.parameters import (
+    ANOMALY_FILTERS,
     BENCH_NOW,
     EXPLORER_FILTERS,
     PAGE_SIZE,
@@ -120,6 +121,17 @@ def _op_deep_page(ctx: Context) -> dict[str, Any]:
     return {"rows": len(page.rows), "first_id": int(page.rows["id"].iloc[0])}
 
 
+def _op_anomalies(ctx: Context) -> dict[str, Any]:
+    """The baseline queries of the overview's Unusual section (grouped counts of the range
+    and the four weeks before it, first-seen actions, returning users), under a filter of
+    :data:`ANOMALY_FILTERS`."""
+    from audit.anomalies import find_anomalies
+
+    flt = ANOMALY_FILTERS[ctx.spec["filter"]]
+    findings = find_anomalies(ctx.engine_source(), flt, BENCH_NOW)
+    return {"anomalies": len(findings.anomalies), "width": findings.width}
+
+
 def _op_security(ctx: Context) -> dict[str, Any]:
     return run_security(ctx.engine_source(), ctx.origin)
 
@@ -185,6 +197,7 @@ OPERATIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "count": _op_count,
     "search": _op_search,
     "deep_page": _op_deep_page,
+    "anomalies": _op_anomalies,
     "security": _op_security,
     "export": _op_export,
     "naive": _op_naive,

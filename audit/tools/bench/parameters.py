@@ -39,6 +39,11 @@ EXPLORER_FILTERS: dict[str, AuditFilter] = {
     "30 days, one user": AuditFilter(range="30d", users=(10,)),
     "90 days, one IP": AuditFilter(range="90d", ip="198.51.100.11"),
 }
+# The Unusual section's baselines: hours over a week, weekdays over a quarter.
+ANOMALY_FILTERS: dict[str, AuditFilter] = {
+    "7 days in Berlin (hours)": AuditFilter(range="7d", tz="Europe/Berlin"),
+    "90 days (days)": AuditFilter(range="90d"),
+}
 MIRROR_SECURITY = "security page (aggregates from the mirror, rows from the source)"
 OVERVIEW_AS_PAGE = "overview, queries run 3 at once (as the page does)"
 CHARTS_ONLY = "overview charts only (without the filter bar's 5 facet counts)"

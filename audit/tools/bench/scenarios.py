@@ -16,6 +16,7 @@ from audit.queries import CONCURRENT_QUERIES
 from audit.tools.bench.databases import Target, autocommit
 from audit.tools.bench.operations import measure, measure_in_child
 from audit.tools.bench.parameters import (
+    ANOMALY_FILTERS,
     BENCH_NOW,
     CACHED_OVERVIEW,
     CHARTS_ONLY,
@@ -115,6 +116,7 @@ def source_measurements(run: Run, indexes: bool) -> None:
         indexes,
         cursor=cursor,
     )
+    anomaly_measurements(run, indexes)
     run.measure("security", "security page", indexes)
     run.measure("security", MIRROR_SECURITY, indexes, engine="mirror")
     if run.target.rows <= EXPORT_MAX_ROWS:
@@ -124,11 +126,18 @@ def source_measurements(run: Run, indexes: bool) -> None:
         )
 
 
+def anomaly_measurements(run: Run, indexes: bool | None, engine: str = "source") -> None:
+    for name in ANOMALY_FILTERS:
+        label = f"unusual (baselines): {name}"
+        run.measure("anomalies", label, indexes, engine=engine, filter=name)
+
+
 def mirror_measurements(run: Run) -> None:
     run.measure("mirror_build", "mirror: first build", None, repeat=0)
     run.measure("overview", "overview", None, engine="mirror")
     run.measure("overview_cached", CACHED_OVERVIEW, None, engine="mirror")
     run.measure("overview", CHARTS_ONLY, None, engine="mirror", facets=False)
+    anomaly_measurements(run, None, engine="mirror")
     run.measure(
         "count",
         "explorer total: all time, failed logins",

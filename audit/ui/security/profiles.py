@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from audit import charts, drill, security
+from audit import anomalies, charts, drill, plans, security
 from audit.access import mask_column
 from audit.filters import AuditFilter
 from audit.security import EntitySummary, Finding, Thresholds
@@ -21,10 +21,12 @@ from audit.ui.security import KEY, calls
 from audit.ui.security.findings_table import findings_table
 from audit.ui.security.tables import TOP_LIMIT, events_table, report_table, top_table
 from audit.ui.security.thresholds import extra_params
+from audit.ui.unusual import unusual_list
 from audit.ui.view import PageContext
 from audit.ui.widgets import EXPLORER_PAGE, drill_chart
 
 LATEST_EVENTS = 50
+UNUSUAL_SHOWN = 5
 
 
 def _when(moment: datetime | None, tz: str) -> str:
@@ -74,6 +76,16 @@ def _timeline(ctx: PageContext, flt: AuditFilter, key: str) -> None:
         lambda p: drill.from_volume_point(flt, "outcome", p, width, ctx.now),
         static=ctx.report or ctx.role.masked,
     )
+
+
+def _unusual(ctx: PageContext, flt: AuditFilter, principal: str) -> None:
+    """The principal's own anomalies: its volume, actions and outcomes against its own
+    four-week baseline."""
+    st.subheader("Unusual activity")
+    rules = anomalies.Rules(ctx.settings.anomaly_threshold, ctx.settings.anomaly_min_count)
+    findings = data.fetch(plans.anomalies_call(flt, rules), ctx.source, ctx.now)
+    empty = f"Nothing unusual for this {principal} in this range, against its own history."
+    unusual_list(ctx, findings, flt, UNUSUAL_SHOWN, empty)
 
 
 def _user_agents(ctx: PageContext, flt: AuditFilter) -> None:
@@ -130,6 +142,7 @@ def _profile(ctx: PageContext, flt: AuditFilter, th: Thresholds, focus: dict[str
         st.info("No events in this range. Widen the time range or clear filters.")
         return
     _timeline(ctx, flt, KEY + "profile.timeline")
+    _unusual(ctx, flt, "address" if by_ip else "user")
     # The page's filter without the entity: detections run over it (a takeover may span
     # IPs) and links to other profiles keep it.
     base = ctx.filter.with_values(ip="") if by_ip else ctx.filter.with_values(users=())
