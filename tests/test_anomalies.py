@@ -36,7 +36,7 @@ from audit.db import Source, check_database, create_readonly_engine
 from audit.filters import AuditFilter
 from audit.mirror import Mirror
 from audit.schema import audit_logs, metadata, users
-from tests.conftest import fresh_database
+from tests.support.databases import fresh_database
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FIRST_MONDAY = datetime(2026, 9, 28)  # local; summer time ends on Sunday 25 October
@@ -333,7 +333,7 @@ def test_feed_exit_codes(
 def test_overview_shows_the_unusual_section_with_links(
     engines: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_app import page_text, run_page
+    from tests.support.apptest import page_text, run_page
 
     at = run_page(
         "pages/overview.py",
