@@ -27,7 +27,7 @@ class Match(Enum):
     ANY_OF = "any_of"  # any of several exact values; the null label selects NULL
     OUTCOME = "outcome"  # success / failure / unknown, from the boolean ``success``
     ALL_TAGS = "all_tags"  # every chosen value is in the row's JSON list
-    PATTERN = "pattern"  # one value: exact, or a prefix when it ends in *, . or :
+    PATTERN = "pattern"  # any of several patterns: * matches any characters, the rest is literal
     EXACT = "exact"  # one exact value
 
 
@@ -61,7 +61,7 @@ class Dimension:
 
     @property
     def multi(self) -> bool:
-        return self.match in (Match.ANY_OF, Match.OUTCOME, Match.ALL_TAGS)
+        return self.match in (Match.ANY_OF, Match.OUTCOME, Match.ALL_TAGS, Match.PATTERN)
 
     @property
     def empty(self) -> tuple[()] | str:
@@ -108,7 +108,7 @@ class Dimension:
         if self.match is Match.ALL_TAGS:
             return sa.and_(*(dialect.json_list_contains(column, dialect_name, v) for v in values))
         if self.match is Match.PATTERN:
-            return _pattern_clause(column, str(values[0]))
+            return sa.or_(*(pattern_clause(column, str(v)) for v in values))
         if self.match is Match.EXACT:
             return column == values[0]
         real = [v for v in values if v != self.null_label]
@@ -122,6 +122,8 @@ class Dimension:
         column = self.sql_column
         if self.match is Match.OUTCOME:
             return sa.not_(_outcome_is(column, value))
+        if self.match is Match.PATTERN:
+            return sa.or_(column.is_(None), sa.not_(pattern_clause(column, str(value))))
         if self.null_label is not None and value == self.null_label:
             return column.is_not(None)
         return sa.or_(column.is_(None), column != value)
@@ -144,12 +146,20 @@ def escape_like(text: str) -> str:
     )
 
 
-def _pattern_clause(column: sa.ColumnElement, pattern: str) -> sa.ColumnElement[bool]:
-    """Exact value, or a prefix when it ends with ``*``, ``.`` or ``:``."""
-    if pattern.endswith("*"):
-        return column.like(escape_like(pattern.rstrip("*")) + "%", escape=LIKE_ESCAPE)
-    if pattern.endswith((".", ":")):
-        return column.like(escape_like(pattern) + "%", escape=LIKE_ESCAPE)
+WILDCARD = "*"
+WILDCARD_RULE = "* matches any characters; everything else, % and _ included, is literal"
+
+
+def wildcard_like(text: str) -> str:
+    """The one wildcard rule, as a LIKE pattern: ``*`` matches any characters, and every
+    other character (``%``, ``_`` and ``\\`` included) matches itself."""
+    return escape_like(text).replace(WILDCARD, "%")
+
+
+def pattern_clause(column: sa.ColumnElement, pattern: str) -> sa.ColumnElement[bool]:
+    """The whole value: exact, or matching the pattern when it holds a ``*``."""
+    if WILDCARD in pattern:
+        return column.like(wildcard_like(pattern), escape=LIKE_ESCAPE)
     return column == pattern
 
 
@@ -201,7 +211,7 @@ REGISTRY: tuple[Dimension, ...] = (
     Dimension(
         "ip", "ip", "ip", "IP address", "ip_address", match=Match.PATTERN,
         excludable=True, explorer_facet=True, drillable=True, mask=Mask.IP,
-        hint="exact, or a prefix ending in . or *",
+        hint="whole address; * matches any characters",
     ),
     Dimension(
         "agent", "agent", "agents", "User agent", "user_agent",
@@ -229,6 +239,7 @@ EXPLORER_FACETS: tuple[Dimension, ...] = tuple(d for d in REGISTRY if d.explorer
 BREAKDOWNS: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.breakdown)
 # Dimensions events are counted by (top lists, facets, volume charts).
 COUNTED: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.bar_facet or d.explorer_facet)
+# Typed into a field of their own (one exact value): ids of a resource, session, request.
 TYPED_FILTERS: tuple[Dimension, ...] = tuple(d for d in REGISTRY if not d.multi)
 
 
