@@ -4,10 +4,11 @@ selected event in full."""
 import streamlit as st
 
 from audit.ui.context import rows_allowed
-from audit.ui.event import event_detail
+from audit.ui.event import event_panel
 from audit.ui.explorer import facet_panel, results, search_bar
 from audit.ui.exporting import export_panel
 from audit.ui.page import context
+from audit.ui.related import related_section
 
 ctx = context()
 
@@ -21,4 +22,6 @@ if rows_allowed(ctx.role):
     selected = results(ctx)
     if selected is not None:
         st.divider()
-        event_detail(ctx, selected)
+        event = event_panel(ctx, selected, beside_table=False)
+        if event is not None:
+            related_section(ctx, event)
