@@ -88,9 +88,9 @@ def export_panel(ctx: PageContext) -> None:
                 return
             st.session_state[KEY + "ready"] = ready
         _, content, name, written = ready
-        st.caption(f"{written:,} rows written.")
+        st.caption(f"{written:,} rows written to {md_escape(name)}.")
         st.download_button(
-            f"Download {name}",
+            f"Download {FORMATS[fmt].label}",
             data=content,
             file_name=name,
             mime=FORMATS[fmt].mime_type,
