@@ -62,16 +62,11 @@ def _local(moment: datetime | None, tz: str, fallback: datetime) -> datetime:
 
 def _moment_inputs(label: str, key: str, shown: datetime) -> datetime:
     """A date and a time of day side by side; the wall time they show."""
-    day, clock = st.columns([3, 2], gap="small")
+    day, clock = st.columns([3, 2], gap="small", vertical_alignment="bottom")
     sync_widget(key + ".date", shown.date())
     sync_widget(key + ".time", shown.time())
     day.date_input(label, key=key + ".date", format="YYYY-MM-DD")
-    clock.time_input(
-        f"{label}, time of day",
-        key=key + ".time",
-        step=timedelta(minutes=1),
-        label_visibility="hidden",
-    )
+    clock.time_input("Time", key=key + ".time", step=timedelta(minutes=1))
     chosen_day = st.session_state[key + ".date"] or shown.date()
     chosen_time = st.session_state[key + ".time"] or shown.time()
     return datetime.combine(chosen_day, chosen_time)
