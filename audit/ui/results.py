@@ -212,18 +212,24 @@ def _picked(key: str, ids: list[int]) -> None:
     set_params(selected=str(ids[picked[0]]) if picked else None)
 
 
+def _tick(key: str, rows: list[int]) -> None:
+    """The table's ticked row follows the URL (a link, Close, the back button)."""
+    state = st.session_state.get(key)
+    if state is None or list(state["selection"]["rows"]) != rows:
+        st.session_state[key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+
+
 def _table(ctx: PageContext, page: queries.Page, view: View, selected: int | None) -> None:
     ids = [int(i) for i in page.rows["id"]]
     key = f"{KEY}table.{encode_cursor(page.first)}.{view.size}"  # type: ignore[arg-type]
     row_height = WRAPPED_ROW_HEIGHT if view.wrap else ROW_HEIGHT
-    default = {"selection": {"rows": [ids.index(selected)]}} if selected in ids else None
+    _tick(key, [ids.index(selected)] if selected in ids else [])
     st.dataframe(
         table_frame(page.rows, view.columns),
         column_config=column_config(view.columns, ctx.filter.tz),
         hide_index=True,
         on_select=partial(_picked, key, ids),
         selection_mode="single-row",
-        selection_default=default,
         key=key,
         width="stretch",
         row_height=row_height,

@@ -115,14 +115,20 @@ def analyst_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     writer.dispose()
 
 
-def _grid_rows(grid: Locator) -> list[list[str]]:
+def _grid_rows(grid: Locator, timeout: float = 10.0) -> list[list[str]]:
     """The cells of a data grid's rows, header first, as its accessible table holds them
-    (the grid is a canvas; the table mirrors what is on screen)."""
-    return grid.evaluate(
-        """g => [...g.querySelectorAll('[role=row]')].map(r =>
-            [...r.querySelectorAll('[role=columnheader],[role=gridcell]')]
-              .map(c => c.textContent))"""
-    )
+    (the grid is a canvas; the table mirrors what is on screen, filled just after the
+    grid is painted)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = grid.evaluate(
+            """g => [...g.querySelectorAll('[role=row]')].map(r =>
+                [...r.querySelectorAll('[role=columnheader],[role=gridcell]')]
+                  .map(c => c.textContent))"""
+        )
+        if (len(rows) > 1 and all(rows[1])) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.2)
 
 
 def _full_page(page: Page, path: Path) -> str:
@@ -241,6 +247,11 @@ def test_the_selected_event_is_beside_the_table(
     assert title["x"] >= table["x"] + table["width"]  # to the right of the table
     assert title["y"] < table["y"] + table["height"] / 2  # level with its top, not below
     assert parse_qs(urlparse(page.url).query)["selected"] == [str(COUNT)]
+    page.get_by_role("button", name="Close").click()
+    page.wait_for_url(lambda url: "selected=" not in url)
+    wait_until_drawn(page)
+    ticked = grid.evaluate("g => g.querySelectorAll('[role=row][aria-selected=true]').length")
+    assert ticked == 0 and heading.count() == 0  # closed, and the row no longer ticked
 
 
 @pytest.fixture
