@@ -5,6 +5,8 @@ import streamlit as st
 
 from audit.ui import overview as overview_sections
 from audit.ui.context import show_query_failure
+from audit.ui.explorer import planned_calls as explorer_calls
+from audit.ui.filterbar import BarMode
 from audit.ui.page import mark_complete, setup
 from audit.ui.security import thresholds as security_sections
 
@@ -29,9 +31,20 @@ navigation = st.navigation(
     [overview, explorer, security, event, ip_profile, user_profile], position="hidden"
 )
 try:
-    plans = {overview: overview_sections.planned_calls, security: security_sections.planned_calls}
+    plans = {
+        overview: overview_sections.planned_calls,
+        explorer: explorer_calls,
+        security: security_sections.planned_calls,
+    }
+    # The explorer filters with its own facets; an event's page is about the event alone.
+    bars = {explorer: BarMode.TIME, event: BarMode.NONE}
     plan = plans.get(navigation)
-    role = setup([overview, explorer, security], current=navigation, plan=plan).role
+    role = setup(
+        [overview, explorer, security],
+        current=navigation,
+        plan=plan,
+        bar=bars.get(navigation, BarMode.FULL),
+    ).role
     navigation.run()
 except sa.exc.DBAPIError as error:  # timeout or lost database: a message, not a traceback
     show_query_failure(error)

@@ -38,7 +38,7 @@ class Match(Enum):
     ANY_OF = "any_of"  # any of several exact values; the null label selects NULL
     OUTCOME = "outcome"  # success / failure / unknown, from the boolean ``success``
     ALL_TAGS = "all_tags"  # every chosen value is in the row's JSON list
-    PATTERN = "pattern"  # one value: exact, or a prefix when it ends in *, . or :
+    PATTERN = "pattern"  # any of several patterns: * matches any characters, the rest is literal
     EXACT = "exact"  # one exact value
     LEVEL = "level"  # severity levels, each including its synonyms (high includes error)
     SECURITY = "security"  # "yes" for Enclava's security events, "no" for the rest
@@ -74,7 +74,7 @@ class Dimension:
 
     @property
     def multi(self) -> bool:
-        return self.match not in (Match.PATTERN, Match.EXACT)
+        return self.match is not Match.EXACT
 
     @property
     def empty(self) -> tuple[()] | str:
@@ -132,10 +132,11 @@ class Dimension:
             return sa.and_(*(dialect.json_list_contains(column, dialect_name, v) for v in values))
         if self.match is Match.SECURITY:  # on the CASE: a NULL category still says "no"
             return self.expression().in_(sorted(set(values)))
-        if self.null_label is not None and values[0] == self.null_label and not self.multi:
-            return column.is_(None)
         if self.match is Match.PATTERN:
-            return _pattern_clause(column, str(values[0]))
+            parts = [pattern_clause(column, str(v)) for v in values if v != self.null_label]
+            if self.null_label in values:
+                parts.append(column.is_(None))
+            return sa.or_(*parts)
         if self.match is Match.EXACT:
             return column == values[0]
         if self.match is Match.LEVEL:
@@ -159,6 +160,8 @@ class Dimension:
             return sa.or_(column.is_(None), column.not_in(SEVERITY_LEVELS[value]))
         if self.null_label is not None and value == self.null_label:
             return column.is_not(None)
+        if self.match is Match.PATTERN:
+            return sa.or_(column.is_(None), sa.not_(pattern_clause(column, str(value))))
         return sa.or_(column.is_(None), column != value)
 
 
@@ -179,12 +182,20 @@ def escape_like(text: str) -> str:
     )
 
 
-def _pattern_clause(column: sa.ColumnElement, pattern: str) -> sa.ColumnElement[bool]:
-    """Exact value, or a prefix when it ends with ``*``, ``.`` or ``:``."""
-    if pattern.endswith("*"):
-        return column.like(escape_like(pattern.rstrip("*")) + "%", escape=LIKE_ESCAPE)
-    if pattern.endswith((".", ":")):
-        return column.like(escape_like(pattern) + "%", escape=LIKE_ESCAPE)
+WILDCARD = "*"
+WILDCARD_RULE = "* matches any characters; everything else, % and _ included, is literal"
+
+
+def wildcard_like(text: str) -> str:
+    """The one wildcard rule, as a LIKE pattern: ``*`` matches any characters, and every
+    other character (``%``, ``_`` and ``\\`` included) matches itself."""
+    return escape_like(text).replace(WILDCARD, "%")
+
+
+def pattern_clause(column: sa.ColumnElement, pattern: str) -> sa.ColumnElement[bool]:
+    """The whole value: exact, or matching the pattern when it holds a ``*``."""
+    if WILDCARD in pattern:
+        return column.like(wildcard_like(pattern), escape=LIKE_ESCAPE)
     return column == pattern
 
 
@@ -246,7 +257,7 @@ REGISTRY: tuple[Dimension, ...] = (
     Dimension(
         "ip", "ip", "ip", "IP address", "ip_address", match=Match.PATTERN, null_label=NO_VALUE,
         excludable=True, explorer_facet=True, drillable=True, mask=Mask.IP,
-        hint="exact, or a prefix ending in . or *",
+        hint="whole address; * matches any characters",
     ),
     Dimension(
         "agent", "agent", "agents", "User agent", "user_agent",
@@ -274,6 +285,7 @@ EXPLORER_FACETS: tuple[Dimension, ...] = tuple(d for d in REGISTRY if d.explorer
 BREAKDOWNS: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.breakdown)
 # Dimensions events are counted by (top lists, facets, volume charts).
 COUNTED: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.bar_facet or d.explorer_facet)
+# Typed into a field of their own (one exact value): ids of a resource, session, request.
 TYPED_FILTERS: tuple[Dimension, ...] = tuple(d for d in REGISTRY if not d.multi)
 
 

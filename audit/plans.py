@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from audit import anomalies, queries, security
-from audit.dimensions import BAR_FACETS
+from audit.dimensions import BAR_FACETS, EXPLORER_FACETS, Dimension, split_exclusion
 from audit.filters import AuditFilter
 from audit.routing import Call
 from audit.security import Thresholds
@@ -42,15 +42,30 @@ def top_values_call(flt: AuditFilter, by: str, limit: int, shared: bool = True) 
     return Call(queries.top_values, flt, (by, limit))
 
 
-def facet_calls(flt: AuditFilter) -> dict[str, Call]:
-    """The filter bar's option counts, by dimension name: each facet counts as if its own
-    filter were not set, so its other values stay on offer."""
+def facet_filter(flt: AuditFilter, dimension: Dimension) -> AuditFilter:
+    """The filter a facet counts under: as if its own filter (the values kept and the values
+    excluded) were not set, so its other values stay on offer with their counts."""
+    excludes = tuple(e for e in flt.excludes if split_exclusion(e)[0] != dimension.name)
+    return flt.with_values(**{dimension.field: dimension.empty}, excludes=excludes)
+
+
+def facet_calls(
+    flt: AuditFilter, dimensions: tuple[Dimension, ...] = BAR_FACETS
+) -> dict[str, Call]:
+    """Option counts of facets, by dimension name (the filter bar's by default), each
+    under :func:`facet_filter`. The filter bar and the explorer ask alike, so the same
+    choice counts once."""
     calls = {}
-    for dimension in BAR_FACETS:
-        others = flt.with_values(**{dimension.field: ()})
-        shared = not getattr(flt, dimension.field)
-        calls[dimension.name] = top_values_call(others, dimension.name, FACET_OPTION_LIMIT, shared)
+    for dimension in dimensions:
+        others = facet_filter(flt, dimension)
+        calls[dimension.name] = top_values_call(
+            others, dimension.name, FACET_OPTION_LIMIT, shared=others == flt
+        )
     return calls
+
+
+def explorer_facet_calls(flt: AuditFilter) -> dict[str, Call]:
+    return facet_calls(flt, EXPLORER_FACETS)
 
 
 def top_list_limit(by: str) -> int:

@@ -42,7 +42,7 @@ SOURCE_ONLY: frozenset[QueryFunction] = frozenset(
         queries.page_rows,
         queries.rows_before,
         queries.event_by_id,
-        queries.related_events,
+        queries.related_timeline,
     }
 )
 # Rows read from the source by the ids of the mirror's newest matching rows (plus any id

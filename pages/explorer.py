@@ -1,13 +1,12 @@
 """Explorer for analysts: search, facets, every matching row a page at a time, and the
-selected event in full."""
+selected event in full beside the table."""
 
 import streamlit as st
 
 from audit.ui.context import rows_allowed
-from audit.ui.event import event_detail
-from audit.ui.explorer import facet_panel, results, search_bar
-from audit.ui.exporting import export_panel
+from audit.ui.explorer import filters
 from audit.ui.page import context
+from audit.ui.results import results
 
 ctx = context()
 
@@ -15,10 +14,5 @@ st.title("Explorer")
 st.caption(ctx.window_text)
 if rows_allowed(ctx.role):
     if not ctx.report:
-        search_bar(ctx)
-        facet_panel(ctx)
-        export_panel(ctx)
-    selected = results(ctx)
-    if selected is not None:
-        st.divider()
-        event_detail(ctx, selected)
+        filters(ctx)
+    results(ctx)

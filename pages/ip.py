@@ -11,7 +11,7 @@ from audit.ui.security.thresholds import url_thresholds
 
 ctx = context()
 
-ip = ctx.filter.ip
+ip = ", ".join(ctx.filter.ip)  # one address, as a rule; patterns and lists work too
 named = bool(ip) and ctx.role.sees_rows  # a viewer's page names no address
 st.title(f"IP profile: {markdown_code(ip)}" if named else "IP profile")
 if rows_allowed(ctx.role):

@@ -282,8 +282,8 @@ def test_each_bad_event_and_its_neighbours(
     for name, event_id in ids.items():
         event = queries.event_by_id(db.source, event_id, tz)
         assert event is not None and int(event["id"]) == event_id, name
-        related = queries.related_events(db.source, event, tz)
-        assert len(related["session"]) > 0, name
+        related = queries.related_timeline(db.source, event, tz)
+        assert related.totals.get("session", 0) > 0, name
 
 
 # ---------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ related events; against SQL, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import html
+import re
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -45,7 +47,7 @@ def test_explorer_shows_exact_total_and_first_page(
             f"SELECT id FROM audit_logs WHERE {WINDOW_SQL} AND severity IN ('low', 'info') ORDER BY created_at DESC, id DESC LIMIT 50"
         )
     ]
-    assert list(table.index) == newest
+    assert list(table["id"]) == newest
 
 
 def _cursor_of(demo: DemoDatabase, offset: int) -> str:
@@ -75,11 +77,11 @@ def test_paging_by_cursor_in_the_url(demo: DemoDatabase, monkeypatch: pytest.Mon
     at = run_page("pages/explorer.py", env, monkeypatch, size="25", after=after, **WINDOW)
     assert not at.exception
     assert f"Rows 26 to 50 of {total:,}" in _captions(at)
-    assert list(at.dataframe[0].value.index) == _ids(demo, 25, 25)
+    assert list(at.dataframe[0].value["id"]) == _ids(demo, 25, 25)
     before = _cursor_of(demo, 50)
     at = run_page("pages/explorer.py", env, monkeypatch, size="25", before=before, **WINDOW)
     assert f"Rows 26 to 50 of {total:,}" in _captions(at)
-    assert list(at.dataframe[0].value.index) == _ids(demo, 25, 25)
+    assert list(at.dataframe[0].value["id"]) == _ids(demo, 25, 25)
 
 
 def test_bad_page_parameters_give_notices(
@@ -99,6 +101,15 @@ def test_bad_page_parameters_give_notices(
     assert "Rows 1 to 50" in _captions(at)
 
 
+def event_fields(at) -> dict[str, str]:
+    """The selected event's fields, read from its plain table (field, value rows)."""
+    for element in at.html:
+        if "<th>field</th><th>value</th>" in element.value:
+            cells = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", element.value, re.S)
+            return {html.unescape(k): html.unescape(v) for k, v in cells}
+    raise AssertionError("no field table")
+
+
 def test_selected_event_shows_every_field_and_before_after(
     demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -115,65 +126,102 @@ def test_selected_event_shows_every_field_and_before_after(
     )
     assert not at.exception
     assert any(h.value == f"Event {row.id}" for h in at.subheader)
-    fields = next(df.value for df in at.dataframe if list(df.value.columns) == ["field", "value"])
-    values = dict(zip(fields["field"], fields["value"], strict=True))
-    assert values["id"] == str(row.id) and values["action"] == row.action
-    assert values["description"] == row.description
-    assert any(h.value == "Before and after" for h in at.subheader)
+    values = event_fields(at)
+    assert next(iter(values)) == "Outcome"  # outcome (and error) first
+    assert values["Event id"] == str(row.id) and values["Action"] == row.action
+    assert values["Description"] == row.description
+    assert any("Before and after" in m.value for m in at.markdown)
+    assert any(link.proto.label == "Open on its own page" for link in at.get("page_link"))
 
 
 def test_event_page_by_url(demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
     event_id = demo.scalar("SELECT max(id) FROM audit_logs WHERE session_id IS NOT NULL")
-    at = run_page("pages/event.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, id=str(event_id))
+    at = run_page(
+        "pages/event.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, id=str(event_id), severity="low"
+    )
     assert not at.exception
     assert any(h.value == f"Event {event_id}" for h in at.subheader)
     assert any(h.value == "Related events" for h in at.subheader)
+    # Only what concerns the event: no filter bar, no link to the page it is on.
+    assert not at.sidebar.multiselect and not at.sidebar.selectbox
+    assert all(link.proto.label != "Open on its own page" for link in at.get("page_link"))
     for bad in ("999999999", "abc"):
         at = run_page("pages/event.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, id=bad)
         assert not at.exception and at.warning
 
 
-def test_related_events_equal_sql(demo: DemoDatabase) -> None:
+def _sql_ids(demo: DemoDatabase, where: str, order: str, **params: object) -> list[int]:
+    sql = f"SELECT id FROM audit_logs WHERE ({where}) ORDER BY {order} LIMIT 10"
+    return [r.id for r in demo.rows(sql, **params)]
+
+
+def test_related_events_are_one_timeline_around_the_event(demo: DemoDatabase) -> None:
     event_id = demo.scalar(
-        "SELECT max(id) FROM audit_logs WHERE ip_address IS NOT NULL AND user_id IS NOT NULL AND session_id IS NOT NULL"
+        "SELECT max(id) FROM audit_logs WHERE ip_address IS NOT NULL AND user_id IS NOT NULL "
+        "AND session_id IS NOT NULL"
     )
     event = queries.event_by_id(demo.source, int(event_id), "UTC")
     assert event is not None
-    related = queries.related_events(demo.source, event, "UTC")
+    related = queries.related_timeline(demo.source, event, "UTC")
     row = demo.rows(
         "SELECT user_id, ip_address, session_id, created_at FROM audit_logs WHERE id = :i",
         i=event_id,
     )[0]
-    created = (
-        row.created_at
-        if isinstance(row.created_at, datetime)
-        else datetime.fromisoformat(row.created_at)
+    created = row.created_at
+    created = created if isinstance(created, datetime) else datetime.fromisoformat(created)
+    window = {"lo": created - timedelta(minutes=30), "hi": created + timedelta(minutes=30)}
+    near = "created_at >= :lo AND created_at <= :hi"
+    reasons = {
+        "same session": "session_id = :s",
+        "same user": f"user_id = :u AND {near}",
+        "same IP": f"ip_address = :ip AND {near}",
+    }
+    params = {"s": row.session_id, "u": row.user_id, "ip": row.ip_address, **window}
+    union = " OR ".join(f"({c})" for c in reasons.values())
+    before = _sql_ids(
+        demo,
+        f"({union}) AND (created_at < :t OR (created_at = :t AND id < :i))",
+        "created_at DESC, id DESC",
+        t=created,
+        i=event_id,
+        **params,
     )
-    from datetime import timedelta
+    after = _sql_ids(
+        demo,
+        f"({union}) AND (created_at > :t OR (created_at = :t AND id > :i))",
+        "created_at, id",
+        t=created,
+        i=event_id,
+        **params,
+    )
+    timeline = related.timeline
+    assert list(timeline["id"]) == [*before[::-1], event_id, *after]  # each once, in time order
+    assert timeline.loc[timeline["id"] == event_id, "related"].item() == queries.SELF
+    shown = set(timeline["id"]) - {event_id}
+    for reason, condition in reasons.items():
+        sql = f"SELECT id FROM audit_logs WHERE ({condition}) AND id != :i"
+        expected = {r.id for r in demo.rows(sql, i=event_id, **params)}
+        said = {
+            int(i)
+            for i, why in zip(timeline["id"], timeline["related"], strict=True)
+            if reason in why
+        }
+        assert said == expected & shown, reason
+    assert related.totals["session"] == demo.scalar(
+        "SELECT count(*) FROM audit_logs WHERE session_id = :s AND id != :i",
+        s=row.session_id,
+        i=event_id,
+    )
 
-    lo, hi = created - timedelta(minutes=30), created + timedelta(minutes=30)
-    same_user = [
-        r.id
-        for r in demo.rows(
-            "SELECT id FROM audit_logs WHERE user_id = :u AND created_at >= :lo AND created_at <= :hi AND id != :i "
-            "ORDER BY created_at, id LIMIT 20",
-            u=row.user_id,
-            lo=lo,
-            hi=hi,
-            i=event_id,
-        )
-    ]
-    same_session = [
-        r.id
-        for r in demo.rows(
-            "SELECT id FROM audit_logs WHERE session_id = :s AND id != :i ORDER BY created_at, id LIMIT 20",
-            s=row.session_id,
-            i=event_id,
-        )
-    ]
-    assert list(related["user"]["id"]) == same_user
-    assert list(related["session"]["id"]) == same_session
-    assert "request" not in related or all(related["request"]["request_id"] == event["request_id"])
+
+def test_search_and_the_ip_facet_share_the_wildcard_rule(demo: DemoDatabase) -> None:
+    by_ip = queries.count_events(demo.source, AuditFilter(range="all", ip="192.0.2.*"), demo.now)
+    in_sql = demo.scalar("SELECT count(*) FROM audit_logs WHERE ip_address LIKE '192.0.2.%'")
+    assert by_ip == in_sql and by_ip > 0
+    searched = AuditFilter(range="all", text="192.0.2.*")
+    assert queries.count_events(demo.source, searched, demo.now) >= by_ip
+    literal = AuditFilter(range="all", text="192.0.2.%")  # % is a character like any other
+    assert queries.count_events(demo.source, literal, demo.now) == 0
 
 
 def test_exclusions_match_sql(demo: DemoDatabase) -> None:
@@ -242,6 +290,7 @@ def test_page_text_never_renders_table_text_as_markdown(
     )
     assert not at.exception
     assert hostile not in page_text(at)  # never passed to a markdown element unescaped
-    pills = [o.content for el in at.get("button_group") for o in el.proto.options]
-    assert pills and not any("[link](" in label for label in pills)
-    assert any("\\[link\\]\\(javascript" in label for label in pills)
+    # Facet options are plain text (a select never renders markdown), with their counts.
+    options = [o for el in at.multiselect for o in el.options]
+    assert any(o.startswith(hostile) for o in options)
+    assert hostile in event_fields(at)["Action"]  # an escaped HTML cell, shown as text

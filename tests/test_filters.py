@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql, sqlite
 
+from audit.dimensions import wildcard_like
 from audit.filters import AuditFilter, escape_like, where_clause
 from audit.timerange import CUSTOM, PRESETS, TimeWindow
 from audit.vocab import LEVEL_ORDER
@@ -151,6 +152,26 @@ def test_previous_window_has_equal_length() -> None:
 
 def test_escape_like_makes_wildcards_literal() -> None:
     assert escape_like("50%_a\\b") == "50\\%\\_a\\\\b"
+
+
+def test_star_is_the_one_wildcard_in_search_and_ip() -> None:
+    assert wildcard_like("192.0.2.*") == "192.0.2.%"
+    assert wildcard_like("50%_*\\") == "50\\%\\_%\\\\"
+    for dialect in ("sqlite", "postgresql"):
+        search = _compiled(AuditFilter(text="192.0.2.*"), dialect)
+        ip = _compiled(AuditFilter(ip="192.0.2.*"), dialect)
+        assert "%192.0.2.%%" in search.params.values()
+        assert "192.0.2.%" in ip.params.values()
+        exact = _compiled(AuditFilter(ip="192.0.2."), dialect)
+        assert "192.0.2." in exact.params.values() and " LIKE " not in str(exact).upper()
+
+
+def test_one_value_of_a_multi_dimension_becomes_a_tuple() -> None:
+    assert AuditFilter(ip="203.0.113.9").ip == ("203.0.113.9",)
+    assert AuditFilter(ip=("a", "b")).to_params()["ip"] == ["a", "b"]
+    assert AuditFilter(ip="").ip == ()
+    parsed, notices = AuditFilter.from_params({"ip": ["10.0.0.1", "192.0.2.*"]})
+    assert parsed.ip == ("10.0.0.1", "192.0.2.*") and notices == []
 
 
 def _compiled(flt: AuditFilter, dialect: str) -> sa.engine.Compiled:

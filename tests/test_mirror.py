@@ -51,7 +51,7 @@ FILTERS: dict[str, AuditFilter] = {
     "exclusions, IP prefix, unset severity": AuditFilter(
         range="90d",
         excludes=("action:login", "category:uncategorized"),
-        ip="198.51.100.",
+        ip="198.51.100.*",
         severities=("unset", "medium", "high"),
     ),
     "two users, resource id": AuditFilter(range="all", users=(3, 12), resource_id="3"),

@@ -288,9 +288,12 @@ def test_pages_back_and_forth_across_rows_without_a_time(db_url: str) -> None:
         ("\\", {5}),
         ("DONE", {1, 2}),
         ("o'brien", {6}),
+        ("100*done", {1, 2}),  # * matches any characters
+        ("1*%", {1}),  # and % is still literal next to it
+        ("a*b", {3, 4, 6}),  # 6: "name" ... "Brien" in its details
     ],
 )
-def test_free_text_wildcards_match_literally(db_url: str, text: str, expected: set[int]) -> None:
+def test_free_text_star_is_the_only_wildcard(db_url: str, text: str, expected: set[int]) -> None:
     source = _source(
         db_url,
         [
@@ -307,7 +310,7 @@ def test_free_text_wildcards_match_literally(db_url: str, text: str, expected: s
     source.engine.dispose()
 
 
-def test_tags_ip_prefix_and_exact_fields(db_url: str) -> None:
+def test_tags_ip_patterns_and_exact_fields(db_url: str) -> None:
     source = _source(
         db_url,
         [
@@ -325,9 +328,13 @@ def test_tags_ip_prefix_and_exact_fields(db_url: str) -> None:
 
     assert ids(tags=("login",)) == {1}
     assert ids(tags=("login", "authentication")) == {1}
-    assert ids(ip="203.0.113.") == {1, 2}
     assert ids(ip="203.0.113.*") == {1, 2}
+    assert ids(ip="203.0.113.") == set()  # no wildcard: the whole address, literally
     assert ids(ip="203.0.113.9") == {1}
+    assert ids(ip=("203.0.113.9", "198.51.100.*")) == {1, 3}  # several: any of them
+    assert ids(ip="*.0.*.1") == {4}
+    assert ids(ip="203.0.113.9", excludes=("ip:203.0.113.*",)) == set()
+    assert ids(excludes=("ip:203.*",)) == {3, 4, 5}  # 2031.… is not 203.…; no address stays
     assert ids(session_id="s1") == {1}
     assert ids(request_id="r2") == {2}
     assert ids(severities=("unset",)) == {1, 2, 3, 4, 5}

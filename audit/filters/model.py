@@ -60,7 +60,9 @@ class AuditFilter:
             "excludes": tuple(excludes),
             "text": text,
             "selections": tuple(
-                (d.field, _frozen(dimensions[d.field])) for d in REGISTRY if dimensions.get(d.field)
+                (d.field, _frozen(dimensions[d.field], d.multi))
+                for d in REGISTRY
+                if dimensions.get(d.field)
             ),
         }
         for name, value in values.items():
@@ -139,5 +141,9 @@ class AuditFilter:
         return parse_filter(params, default_tz)
 
 
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list | tuple) else value
+def _frozen(value: Any, multi: bool) -> Any:
+    """A dimension's value as the filter holds it: a tuple for a dimension of several
+    values (one value given alone becomes a tuple of one), else the value itself."""
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return (value,) if multi else value

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from audit import dialect
-from audit.dimensions import DIMENSIONS, LIKE_ESCAPE, REGISTRY, escape_like, split_exclusion
+from audit.dimensions import DIMENSIONS, LIKE_ESCAPE, REGISTRY, split_exclusion, wildcard_like
 from audit.filters.model import AuditFilter
 from audit.schema import audit_logs, users
 from audit.timerange import TimeWindow
@@ -25,8 +25,15 @@ SEARCHED_COLUMNS: tuple[str, ...] = (
 SEARCHED_JSON_COLUMNS: tuple[str, ...] = ("details", "metadata")
 
 
+SEARCH_SCOPE = (
+    "description, error message, resource id, IP address, user agent, user email and name, "
+    "details and metadata"
+)
+
+
 def contains_text(column: sa.ColumnElement, text: str) -> sa.ColumnElement[bool]:
-    return column.ilike(f"%{escape_like(text)}%", escape=LIKE_ESCAPE)
+    """The text anywhere in the column, ignoring case; ``*`` matches any characters."""
+    return column.ilike(f"%{wildcard_like(text)}%", escape=LIKE_ESCAPE)
 
 
 def _text_clause(text: str, dialect_name: str, has_users: bool) -> sa.ColumnElement[bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,6 @@ from audit.dimensions import parse_id
 from audit.filters import AuditFilter
 from audit.queries.users import user_column, user_ids, user_label
 from audit.schema import JSON_COLUMNS, audit_logs, users
-from audit.timerange import shifted
 from audit.vocab import (
     outcome_label,
 )
@@ -49,7 +48,7 @@ def _bound(moment: datetime | StoredValue) -> Any:
     return sa.literal(moment, types[type(moment)])
 
 
-def _timed_after(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
+def timed_after(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
     """Rows with a time that come after ``cursor`` (which has one) in the page order, in a
     form an index on ``created_at`` serves (the bound first, then the tie on id)."""
     created, row_id = c.created_at, c.id
@@ -60,7 +59,7 @@ def _timed_after(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
     return sa.and_(created >= moment, sa.or_(created > moment, row_id > cursor.id))
 
 
-def _before(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
+def before_cursor(cursor: Cursor, newest_first: bool) -> sa.ColumnElement[bool]:
     """Rows that come before ``cursor`` in the page order."""
     created, row_id = c.created_at, c.id
     if cursor.created_at is None:
@@ -194,11 +193,11 @@ def _page_parts(
     if after is not None and after.created_at is None:
         return [untimed.where(row_id < after.id if newest_first else row_id > after.id)]
     if after is not None:
-        return [timed.where(_timed_after(after, newest_first)), untimed]
+        return [timed.where(timed_after(after, newest_first)), untimed]
     if before is not None and before.created_at is None:
         return [untimed.where(row_id > before.id if newest_first else row_id < before.id), timed]
     if before is not None:
-        return [timed.where(_before(before, newest_first))]
+        return [timed.where(before_cursor(before, newest_first))]
     return [timed, untimed]
 
 
@@ -238,10 +237,7 @@ def rows_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------
-# Explorer: positions, single events and their neighbours
-
-RELATED_WINDOW = timedelta(minutes=30)
-RELATED_LIMIT = 20
+# Explorer: positions and single events
 
 
 def rows_before(
@@ -254,7 +250,7 @@ def rows_before(
     statement = (
         sa.select(sa.func.count())
         .select_from(audit_logs)
-        .where(source.where(flt, now), _before(usable, newest_first))
+        .where(source.where(flt, now), before_cursor(usable, newest_first))
     )
     with source.connect() as conn:
         return int(conn.execute(statement).scalar_one())
@@ -304,7 +300,8 @@ def _stored_value(text: str) -> StoredValue | None:
     return value
 
 
-def _single_row_statement(source: Source) -> sa.Select:
+def event_rows_statement(source: Source) -> sa.Select:
+    """Every column of a row page, from the table joined to its users, without a where."""
     joined = (
         audit_logs.outerjoin(users, users.c.id == c.user_id) if source.has_users else audit_logs
     )
@@ -313,58 +310,7 @@ def _single_row_statement(source: Source) -> sa.Select:
 
 def event_by_id(source: Source, event_id: int, tz: str) -> pd.Series | None:
     """One event with every field (JSON parsed, time in ``tz``), or ``None``."""
-    statement = _single_row_statement(source).where(c.id == event_id)
+    statement = event_rows_statement(source).where(c.id == event_id)
     with source.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(statement)]
     return rows_frame(rows, tz).iloc[0] if rows else None
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
-
-
-def _near(moment: datetime) -> list[sa.ColumnElement[bool]]:
-    return [
-        c.created_at >= shifted(moment, -RELATED_WINDOW),
-        c.created_at <= shifted(moment, RELATED_WINDOW),
-    ]
-
-
-RELATED_KINDS: dict[str, str] = {
-    "session": "Same session",
-    "request": "Same request",
-    "user": "Same user within 30 minutes",
-    "ip": "Same IP within 30 minutes",
-}
-
-
-def related_events(source: Source, event: pd.Series, tz: str) -> dict[str, pd.DataFrame]:
-    """Neighbours of an event, by kind (see RELATED_KINDS); a kind whose key is NULL is absent."""
-    created = event["created_at"]
-    moment = (
-        None if pd.isna(created) else created.tz_convert("UTC").tz_localize(None).to_pydatetime()
-    )
-    keys: dict[str, tuple[Any, list[sa.ColumnElement[bool]]]] = {
-        "session": (event["session_id"], [c.session_id == event["session_id"]]),
-        "request": (event["request_id"], [c.request_id == event["request_id"]]),
-    }
-    if moment is not None:  # "within 30 minutes" of an event without a (readable) time: none
-        keys["user"] = (
-            event["user_id"],
-            [c.user_id == _int_or_none(event["user_id"]), *_near(moment)],
-        )
-        keys["ip"] = (event["ip_address"], [c.ip_address == event["ip_address"], *_near(moment)])
-    related: dict[str, pd.DataFrame] = {}
-    for kind, (key, conditions) in keys.items():
-        if key is None or pd.isna(key):
-            continue
-        statement = (
-            _single_row_statement(source)
-            .where(*conditions, c.id != int(event["id"]))
-            .order_by(c.created_at, c.id)
-            .limit(RELATED_LIMIT)
-        )
-        with source.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(statement)]
-        related[kind] = rows_frame(rows, tz)
-    return related

@@ -1,187 +1,156 @@
-"""One event in full: every field, JSON as JSON, tags, the before/after table and related
-events. Table text is always shown as text, never as markdown or HTML."""
+"""One event in full: outcome and error first, every field that has a value (none hidden
+behind a scroll box), JSON that is not empty and the before/after table (its related
+events are :mod:`audit.ui.related`). Text from the table is always shown as text, never
+as markdown or HTML."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
 from audit import queries
 from audit.diff import diff_values
-from audit.filters import AuditFilter
-from audit.timerange import CUSTOM, shifted
 from audit.ui.report import static_table
+from audit.ui.safe import md_escape
+from audit.ui.urlstate import set_params
 from audit.ui.view import PageContext
 
-FIELDS = (
-    "id", "created_at", "user", "user_id", "action", "resource_type", "resource_id", "description",
-    "severity", "category", "outcome", "error_message", "ip_address", "user_agent", "session_id",
-    "request_id",
-)  # fmt: skip
+# The fields in the order an analyst reads them: what happened to whom first.
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("outcome", "Outcome"),
+    ("error_message", "Error"),
+    ("created_at", "Time"),
+    ("user", "User"),
+    ("action", "Action"),
+    ("resource_type", "Resource type"),
+    ("resource_id", "Resource id"),
+    ("description", "Description"),
+    ("severity", "Severity"),
+    ("category", "Category"),
+    ("ip_address", "IP address"),
+    ("user_agent", "User agent"),
+    ("session_id", "Session"),
+    ("request_id", "Request"),
+    ("tags", "Tags"),
+    ("user_id", "User id"),
+    ("id", "Event id"),
+)
+BADGE_COLORS = {"success": "green", "failure": "red", "unknown": "gray"}
+BADGE_ICONS = {"success": "check_circle", "failure": "cancel", "unknown": "help"}
 
 
-def _text(value: Any) -> str:
-    if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
-        return ""
+def is_empty(value: Any) -> bool:
+    if isinstance(value, list | dict):
+        return not value
+    return value is None or pd.isna(value) or value == ""
+
+
+def moment_text(moment: pd.Timestamp, tz: str) -> str:
+    """A time as the table shows it, with its zone and offset:
+    ``2026-11-29 16:59:39 Europe/Berlin (UTC+01:00)``."""
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M:%S} {tz} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def _plain(value: Any) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, pd.Timestamp):
-        return _iso_seconds(value)
-    return str(value)
+    return "" if value is None else str(value)
 
 
-def _iso_seconds(moment: pd.Timestamp) -> str:
-    """ISO 8601 to the second; in UTC when the local time lies past the year 9999, which
-    Python cannot format (an event in the last hours of 9999 east of Greenwich)."""
-    if not 1 <= moment.year <= 9999:
-        moment = moment.tz_convert("UTC")
-    return moment.isoformat(timespec="seconds")
+def _field_text(event: pd.Series, name: str, tz: str) -> str:
+    value = event[name]
+    if name == "created_at":
+        return moment_text(value, tz)
+    if name == "tags" and isinstance(value, list):
+        return ", ".join(map(str, value))
+    return _plain(value)
 
 
-def event_url(event_id: int, flt: AuditFilter) -> str:
-    """Relative URL of an event's own page, keeping the filter for the way back."""
-    return "event?" + urlencode({"id": event_id} | flt.to_params(), doseq=True)
+def _badges(event: pd.Series) -> None:
+    outcome = str(event["outcome"])
+    parts = [
+        f":{BADGE_COLORS[outcome]}-badge[:material/{BADGE_ICONS[outcome]}: {outcome}]",
+    ]
+    if not is_empty(event["severity"]):
+        parts.append(f":gray-badge[{md_escape(event['severity'])}]")
+    st.markdown(" ".join(parts))
 
 
-def _table(frame: pd.DataFrame, report: bool, **options: object) -> None:
-    if report:
-        static_table(frame)
-    else:
-        st.dataframe(frame, hide_index=True, width="stretch", **options)
+def _fields(event: pd.Series, tz: str) -> None:
+    """Every field that has a value, as a plain table that is never cut; the empty ones
+    named in one line."""
+    shown = [
+        (label, _field_text(event, name, tz)) for name, label in FIELDS if not is_empty(event[name])
+    ]
+    static_table(pd.DataFrame(shown, columns=["field", "value"]))
+    empty = [label.lower() for name, label in FIELDS if is_empty(event[name])]
+    if empty:
+        st.caption("Not set: " + ", ".join(empty) + ".")
 
 
-def _fields_table(event: pd.Series, tz: str, report: bool) -> None:
-    values = [_text(event[name]) for name in FIELDS]
-    labels = [f"time ({tz})" if name == "created_at" else name.replace("_", " ") for name in FIELDS]
-    _table(pd.DataFrame({"field": labels, "value": values}), report)
+def _json_blocks(event: pd.Series) -> None:
+    named = (("details", "Details"), ("metadata", "Metadata"))
+    blocks = [(title, event[name]) for name, title in named if not is_empty(event[name])]
+    for column, (title, value) in zip(st.columns(max(len(blocks), 1)), blocks, strict=False):
+        with column:
+            st.caption(title)
+            if isinstance(value, dict | list):
+                st.json(value, expanded=2)
+            else:
+                st.text(str(value))  # not valid JSON (possible on SQLite): shown as stored
 
 
-def _json_block(title: str, value: Any) -> None:
-    st.caption(title)
-    if isinstance(value, dict | list):
-        st.json(value, expanded=2)
-    elif value is None or (isinstance(value, float) and pd.isna(value)):
-        st.text("(empty)")
-    else:
-        st.text(_text(value))  # not valid JSON (possible on SQLite): shown as stored
-
-
-def _changes(event: pd.Series, report: bool) -> None:
+def _changes(event: pd.Series) -> None:
     old, new = event["old_values"], event["new_values"]
-    if old is None and new is None:
+    if is_empty(old) and is_empty(new):
         return
-    st.subheader("Before and after")
+    st.markdown("**Before and after**")
     changes = diff_values(old, new)
     if not changes:
         st.caption("No field changed.")
         return
-    table = pd.DataFrame(
-        {
-            "field": [c.path for c in changes],
-            "change": [c.kind for c in changes],
-            "before": [_text(c.before) for c in changes],
-            "after": [_text(c.after) for c in changes],
-        }
-    )
-    _table(table, report)
-
-
-def _explorer_filter(kind: str, event: pd.Series, flt: AuditFilter) -> AuditFilter:
-    """The Explorer filter showing every event of a related group."""
-    base = AuditFilter(tz=flt.tz, range="all")
-    if kind == "session":
-        return base.with_values(session_id=str(event["session_id"]))
-    if kind == "request":
-        return base.with_values(request_id=str(event["request_id"]))
-    moment = event["created_at"].tz_convert("UTC").to_pydatetime()  # local may be year 10000
-    around = {
-        "range": CUSTOM,
-        "start": shifted(moment, -timedelta(minutes=30)),
-        "end": shifted(moment, timedelta(minutes=30, microseconds=1)),
-    }
-    if kind == "user":
-        return base.with_values(users=(int(event["user_id"]),), **around)
-    return base.with_values(ip=str(event["ip_address"]), **around)
-
-
-def _related_table(ctx: PageContext, rows: pd.DataFrame) -> None:
-    if ctx.report:
-        shown = rows[["id", "created_at", "user", "action", "outcome", "description"]].copy()
-        shown["created_at"] = shown["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
-        static_table(shown)
-        return
-    table = pd.DataFrame(
-        {
-            "event": [event_url(int(i), ctx.filter) for i in rows["id"]],
-            "time": rows["created_at"],
-            "user": rows["user"],
-            "action": rows["action"],
-            "outcome": rows["outcome"],
-            "description": rows["description"],
-        }
-    )
-    tz = ctx.filter.tz
-    config = st.column_config
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "event": config.LinkColumn("Event", display_text=r"event\?id=(\d+)"),
-            "time": config.DatetimeColumn(
-                f"Time ({tz})", format="YYYY-MM-DD HH:mm:ss", timezone=tz
-            ),
-        },
+    static_table(
+        pd.DataFrame(
+            {
+                "field": [c.path for c in changes],
+                "change": [c.kind for c in changes],
+                "before": [_plain(c.before) for c in changes],
+                "after": [_plain(c.after) for c in changes],
+            }
+        )
     )
 
 
-def _related(ctx: PageContext, event: pd.Series) -> None:
-    st.subheader("Related events")
-    groups = queries.related_events(ctx.source, event, ctx.filter.tz)
-    if not groups:
-        st.caption("This event has no session, request, user or IP to relate it by.")
-    for kind, rows in groups.items():
-        more = "+" if len(rows) >= queries.RELATED_LIMIT else ""
-        title = f"{queries.RELATED_KINDS[kind]}: {len(rows)}{more}"
-        if ctx.report:
-            st.caption(title)
-        else:
-            st.page_link(
-                "pages/explorer.py",
-                label=f"{title} — open in Explorer",
-                icon=":material/open_in_new:",
-                query_params=_explorer_filter(kind, event, ctx.filter).to_params(),
-            )
-        if not rows.empty:
-            _related_table(ctx, rows)
-
-
-def event_detail(ctx: PageContext, event_id: int) -> None:
-    event = queries.event_by_id(ctx.source, event_id, ctx.filter.tz)
-    if event is None:
-        st.warning(f"There is no event with id {event_id}.", icon=":material/search_off:")
-        return
-    st.subheader(f"Event {event_id}")
-    if not ctx.report:
+def _panel_actions(ctx: PageContext, event_id: int) -> None:
+    """Beside the table: open the event on its own page, or close it."""
+    own, close = st.columns(2)
+    with own:
         st.page_link(
             "pages/event.py",
-            label="Open as its own page",
+            label="Open on its own page",
             icon=":material/open_in_full:",
             query_params={"id": str(event_id)} | ctx.view_params(),
         )
-    _fields_table(event, ctx.filter.tz, ctx.report)
-    tags = event["tags"]
-    st.caption("Tags")
-    st.text(", ".join(map(str, tags)) if isinstance(tags, list) else _text(tags) or "(none)")
-    left, right = st.columns(2)
-    with left:
-        _json_block("Details", event["details"])
-    with right:
-        _json_block("Metadata", event["metadata"])
-    _changes(event, ctx.report)
-    _related(ctx, event)
+    if close.button("Close", icon=":material/close:", key="event.close", width="stretch"):
+        set_params(selected=None)
+        st.rerun()
+
+
+def event_panel(ctx: PageContext, event_id: int, beside_table: bool) -> pd.Series | None:
+    """The event in full (not its related events); the event, or ``None`` if there is none."""
+    event = queries.event_by_id(ctx.source, event_id, ctx.filter.tz)
+    if event is None:
+        st.warning(f"There is no event with id {event_id}.", icon=":material/search_off:")
+        return None
+    st.subheader(f"Event {event_id}")
+    if beside_table and not ctx.report:
+        _panel_actions(ctx, event_id)
+    _badges(event)
+    _fields(event, ctx.filter.tz)
+    _json_blocks(event)
+    _changes(event)
+    return event

@@ -113,11 +113,11 @@ def _offer(prepared: PreparedExport, fmt: str) -> None:
     """The download button, drawn in this run only: the next run (the one a download
     starts) draws none, and Streamlit then releases the file's bytes."""
     st.caption(
-        f"{prepared.rows:,} rows written. The server holds the file until you download it "
-        "or do anything else on the page."
+        f"{prepared.rows:,} rows written to {md_escape(prepared.name)}. The server holds the "
+        "file until you download it or do anything else on the page."
     )
     st.download_button(
-        f"Download {prepared.name}",
+        f"Download {FORMATS[fmt].label}",
         data=prepared.content,
         file_name=prepared.name,
         mime=FORMATS[fmt].mime_type,

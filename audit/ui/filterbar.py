@@ -3,7 +3,8 @@ with options (and counts) from the data. Every value lives in the URL."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
+from enum import Enum
 from zoneinfo import ZoneInfo, available_timezones
 
 import pandas as pd
@@ -41,31 +42,54 @@ def _time_range(flt: AuditFilter, now: datetime) -> AuditFilter:
             else flt.with_values(range=chosen, start=None, end=None)
         )
     if flt.range == CUSTOM:
-        flt = _custom_dates(flt, now)
+        flt = _custom_range(flt, now)
     return flt
 
 
-def _local_date(moment: datetime | None, tz: str, fallback: date) -> date:
-    return moment.astimezone(ZoneInfo(tz)).date() if moment else fallback
+class BarMode(Enum):
+    """What a page's sidebar filters."""
+
+    FULL = "full"  # time range, timezone, the facets and the filters set elsewhere
+    TIME = "time"  # time range and timezone: the page draws the facets itself
+    NONE = "none"  # nothing: the page is about one event, whatever the filter
 
 
-def _custom_dates(flt: AuditFilter, now: datetime) -> AuditFilter:
-    """Whole days in the display timezone; the URL may hold finer times (kept until edited)."""
-    key = KEY + "dates"
-    today = now.astimezone(ZoneInfo(flt.tz)).date()
-    start = _local_date(flt.start, flt.tz, today - timedelta(days=7))
-    end_moment = flt.end - timedelta(microseconds=1) if flt.end else None
-    end = _local_date(end_moment, flt.tz, today)
-    url_value = (start, end)
-    sync_widget(key, url_value)
-    st.date_input("Dates", key=key, format="YYYY-MM-DD")
-    chosen = st.session_state.get(key)
-    if isinstance(chosen, tuple) and len(chosen) == 2 and widget_changed(key, url_value):
-        zone = ZoneInfo(flt.tz)
-        first = datetime.combine(chosen[0], time(0), zone)
-        after_last = datetime.combine(chosen[1] + timedelta(days=1), time(0), zone)
-        flt = flt.with_values(start=first, end=after_last)
-    return flt
+def _local(moment: datetime | None, tz: str, fallback: datetime) -> datetime:
+    """A bound as wall time in the display timezone, to the minute (what the inputs show)."""
+    local = moment.astimezone(ZoneInfo(tz)) if moment else fallback
+    return local.replace(second=0, microsecond=0, tzinfo=None)
+
+
+def _moment_inputs(label: str, key: str, shown: datetime) -> datetime:
+    """A date and a time of day side by side; the wall time they show."""
+    day, clock = st.columns([3, 2], gap="small", vertical_alignment="bottom")
+    sync_widget(key + ".date", shown.date())
+    sync_widget(key + ".time", shown.time())
+    day.date_input(label, key=key + ".date", format="YYYY-MM-DD")
+    clock.time_input("Time", key=key + ".time", step=timedelta(minutes=1))
+    chosen_day = st.session_state[key + ".date"] or shown.date()
+    chosen_time = st.session_state[key + ".time"] or shown.time()
+    return datetime.combine(chosen_day, chosen_time)
+
+
+def _custom_range(flt: AuditFilter, now: datetime) -> AuditFilter:
+    """From and to, each a date and a time of day in the display timezone; the end is not
+    included. A bound the user leaves alone keeps its exact value (seconds included)."""
+    zone = ZoneInfo(flt.tz)
+    today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    shown_start = _local(flt.start, flt.tz, today - timedelta(days=7))
+    shown_end = _local(flt.end, flt.tz, today + timedelta(days=1))
+    start = _moment_inputs("From", KEY + "from", shown_start)
+    end = _moment_inputs("To (not included)", KEY + "to", shown_end)
+    if (start, end) == (shown_start, shown_end):
+        return flt
+    if start >= end:
+        st.warning("The range must start before it ends.", icon=":material/event_busy:")
+        return flt
+    return flt.with_values(
+        start=start.replace(tzinfo=zone) if start != shown_start else flt.start,
+        end=end.replace(tzinfo=zone) if end != shown_end else flt.end,
+    )
 
 
 def _timezone(flt: AuditFilter) -> AuditFilter:
@@ -136,12 +160,22 @@ def _other_filters(flt: AuditFilter) -> AuditFilter:
     return flt
 
 
-def filter_bar(source: Source, flt: AuditFilter, now: datetime) -> AuditFilter:
+def filter_bar(
+    source: Source, flt: AuditFilter, now: datetime, mode: BarMode = BarMode.FULL
+) -> AuditFilter:
     """Draw the bar in the sidebar; return the filter after the user's changes."""
+    if mode is BarMode.NONE:
+        return flt
     with st.sidebar:
         st.subheader("Filters")
         flt = _time_range(flt, now)
         flt = _timezone(flt)
+        if mode is BarMode.TIME:
+            st.caption(
+                "Narrow the events with the search and the facets above the table: they set "
+                "the same filters as this sidebar does on the other pages."
+            )
+            return flt
         for dimension in BAR_FACETS:
             flt = _facet(source, flt, now, dimension)
         flt = _other_filters(flt)

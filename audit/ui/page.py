@@ -17,7 +17,7 @@ from audit.markers import COMPLETE_MARKER_ID, ROLE_ATTRIBUTE
 from audit.routing import Call
 from audit.ui import data
 from audit.ui.context import database_recovered, role_or_stop, settings_or_stop, source_or_stop
-from audit.ui.filterbar import filter_bar
+from audit.ui.filterbar import BarMode, filter_bar
 from audit.ui.report import report_header
 from audit.ui.safe import md_escape
 from audit.ui.urlstate import is_report, query_now, read_filter, return_after_back, write_filter
@@ -81,9 +81,15 @@ def _show_permalink(flt: AuditFilter) -> None:
 Plan = Callable[[AuditFilter, Settings], list[Call]]
 
 
-def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) -> PageContext:
+def setup(
+    nav_pages: list[st.Page],
+    current: st.Page,
+    plan: Plan | None = None,
+    bar: BarMode = BarMode.FULL,
+) -> PageContext:
     """Everything before a page draws; stops with a clear message on any problem. ``plan``
-    names the page's queries, run at once with the filter bar's before anything draws."""
+    names the page's queries, run at once with the filter bar's before anything draws;
+    ``bar`` says what the sidebar filters on this page."""
     if current.url_path != DRILL_TARGET:
         return_after_back()
     report = is_report()
@@ -99,11 +105,12 @@ def setup(nav_pages: list[st.Page], current: st.Page, plan: Plan | None = None) 
     for notice in notices:
         st.warning(md_escape(notice), icon=":material/link_off:")
     now, now_pinned = query_now()
-    planned = [] if report else list(plans.facet_calls(from_url).values())
+    bar = BarMode.NONE if report else bar
+    planned = list(plans.facet_calls(from_url).values()) if bar is BarMode.FULL else []
     data.prefetch(source, now, planned + (plan(from_url, settings) if plan else []))
     flt = from_url
-    if not report:
-        flt = _actions(filter_bar(source, from_url, now), now)
+    if bar is not BarMode.NONE:
+        flt = _actions(filter_bar(source, from_url, now, bar), now)
     write_filter(flt, changed=flt != from_url)
     ctx = PageContext(settings, source, flt, now, now_pinned, report, role)
     if report:

@@ -145,7 +145,7 @@ def _profile(ctx: PageContext, flt: AuditFilter, th: Thresholds, focus: dict[str
     _unusual(ctx, flt, "address" if by_ip else "user")
     # The page's filter without the entity: detections run over it (a takeover may span
     # IPs) and links to other profiles keep it.
-    base = ctx.filter.with_values(ip="") if by_ip else ctx.filter.with_values(users=())
+    base = ctx.filter.with_values(ip=()) if by_ip else ctx.filter.with_values(users=())
     left, right = st.columns(2)
     with left:
         st.markdown("**Users**" if by_ip else "**IPs**")
@@ -160,7 +160,8 @@ def _profile(ctx: PageContext, flt: AuditFilter, th: Thresholds, focus: dict[str
 
 
 def ip_profile(ctx: PageContext, th: Thresholds) -> None:
-    _profile(ctx, ctx.filter, th, {"ip": ctx.filter.ip})
+    ips = ctx.filter.ip
+    _profile(ctx, ctx.filter, th, {"ip": ips[0] if len(ips) == 1 else None})
 
 
 def user_account(ctx: PageContext, user_id: int) -> str:
