@@ -6,12 +6,12 @@ import streamlit as st
 from audit.filters import parse_id
 from audit.ui.context import rows_allowed
 from audit.ui.event import event_panel
-from audit.ui.page import context
+from audit.ui.page import context, heading
 from audit.ui.related import related_section
 
 ctx = context()
 
-st.title("Event detail")
+heading(ctx, "Event detail", with_range=False)
 if not ctx.report:
     st.page_link(
         "pages/explorer.py",

@@ -10,13 +10,12 @@ from audit.ui.overview import (
     unusual_section,
     volume_section,
 )
-from audit.ui.page import context
+from audit.ui.page import context, heading
 from audit.ui.widgets import kpi_row
 
 ctx = context()
 
-st.title("Overview")
-st.caption(ctx.window_text)
+heading(ctx, "Overview")
 plan = overview_plan(ctx.filter, ctx.settings)
 kpis = data.fetch(plan.kpis, ctx.source, ctx.now)
 kpi_row(kpis, ctx)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from audit import plans
 from audit.ui import data
-from audit.ui.page import context
+from audit.ui.page import context, heading
 from audit.ui.security import sections
 from audit.ui.security.incident_view import incident_view
 from audit.ui.security.thresholds import extra_params, threshold_inputs
@@ -14,8 +14,7 @@ from audit.ui.security.triage import INCIDENT_PARAM, chip_inputs, triage_list
 
 ctx = context()
 
-st.title("Security")
-st.caption(ctx.window_text)
+heading(ctx, "Security")
 thresholds = threshold_inputs(ctx.settings, report=ctx.report)
 extra = extra_params(ctx.settings, thresholds)
 plan = plans.security_plan(ctx.filter, thresholds)

@@ -139,3 +139,12 @@ def context() -> PageContext:
         _leave_pages_directory_mode()
         st.rerun()
     return ctx
+
+
+def heading(ctx: PageContext, title: str, with_range: bool = True) -> None:
+    """The page's title and its range. A report's header already names both, once."""
+    if ctx.report:
+        return
+    st.title(title)
+    if with_range:
+        st.caption(ctx.window_text)
