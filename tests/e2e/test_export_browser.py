@@ -65,7 +65,7 @@ def test_the_export_panel_file_downloads_whole_and_is_then_gone(
     wait_until_drawn(page)
     page.get_by_role("button", name="Export").click()
     page.get_by_role("button", name="Prepare file").click()
-    download = page.get_by_role("button", name=re.compile("Download audit-events_"))
+    download = page.get_by_role("button", name=re.compile("^Download CSV$"))
     download.wait_for(timeout=60_000)
     with page.expect_download() as started:
         download.click()
