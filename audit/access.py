@@ -230,6 +230,7 @@ _MASKERS: dict[Mask, Callable[[str], str | None]] = {
     Mask.IP: mask_ip,
     Mask.IDENTITY: mask_email,
     Mask.TEXT: mask_text,
+    Mask.SCRUB: mask_text,
 }
 # Row columns (and the user labels joined to them) as a viewer may see them.
 ROW_MASKS: dict[str, Mask] = {
@@ -289,7 +290,7 @@ def mask_filter(flt: AuditFilter) -> AuditFilter:
     changes: dict[str, Any] = {}
     for dimension in REGISTRY:
         value = getattr(flt, dimension.field)
-        if value and dimension.mask is not Mask.NONE:
+        if value and dimension.mask not in (Mask.NONE, Mask.SCRUB):
             masked = mask_labels(dimension.name, dimension.chosen(value))
             changes[dimension.field] = tuple(masked) if dimension.multi else masked[0]
     return flt.with_values(**changes) if changes else flt
@@ -302,7 +303,7 @@ def mask_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def viewer_may_filter(dimension: str) -> bool:
     """Viewers filter only on dimensions whose values they may see unmasked."""
-    return DIMENSIONS[dimension].mask is Mask.NONE
+    return DIMENSIONS[dimension].mask in (Mask.NONE, Mask.SCRUB)
 
 
 def viewer_filter(flt: AuditFilter) -> tuple[AuditFilter, list[str]]:

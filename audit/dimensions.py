@@ -48,6 +48,7 @@ class Mask(Enum):
     """What a viewer (totals and charts only) may see of a dimension's values."""
 
     NONE = "none"  # shown and filterable as they are
+    SCRUB = "scrub"  # filterable, shown with any address or email inside masked (user agents)
     IP = "ip"  # an address: shown masked (203.0.113.x), never filterable
     IDENTITY = "identity"  # names a person: shown masked, never filterable
     TEXT = "text"  # free text that may hold identities: masked, never filterable
@@ -260,7 +261,7 @@ REGISTRY: tuple[Dimension, ...] = (
         hint="whole address; * matches any characters",
     ),
     Dimension(
-        "agent", "agent", "agents", "User agent", "user_agent",
+        "agent", "agent", "agents", "User agent", "user_agent", mask=Mask.SCRUB,
         null_label=NO_VALUE, excludable=True, explorer_facet=True, drillable=True,
     ),
     Dimension("tag", "tag", "tags", "Tag", "tags", match=Match.ALL_TAGS, mirrored=False),
