@@ -97,8 +97,8 @@ def scope(source: Source, flt: AuditFilter, now: datetime) -> Scope | None:
         start, cut = window.end - timedelta(days=MAX_ANALYSED_DAYS), True
     width = "hour" if window.end - start <= timedelta(days=HOUR_RANGE_DAYS) else "day"
     first = floor_bucket(local_naive(start, flt.tz), width)
-    earliest = first - WEEKS * WEEK - timedelta(days=1)  # a day's margin for any offset
-    try:
+    try:  # four weeks before a range at datetime's lower edge do not exist: nothing to compare
+        earliest = first - WEEKS * WEEK - timedelta(days=1)  # a day's margin for any offset
         scan_start = to_naive_utc(earliest.replace(tzinfo=ZoneInfo(flt.tz)))
     except OverflowError:
         return None
