@@ -1,0 +1,121 @@
+"""``python -m audit.tools.bench --browser``: the browser benchmark's command line.
+
+    python -m audit.tools.bench --browser --url sqlite:////tmp/bench-demo.sqlite3 --runs 3
+
+opens the floor page and the dashboard's overview, explorer, security page, an event and a
+user profile in headless Chromium, times each in every scenario (see ``scenarios``), prints
+the figures with their ratios to the floor and the issue's targets, and writes them to a
+section of ``docs/performance.md`` (and ``docs/performance-browser.json``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from audit.config import PROJECT_ROOT
+from audit.tools.bench.browser.report import write
+from audit.tools.bench.browser.run import Options, load_average, measure
+from audit.tools.bench.browser.scenarios import SCENARIOS
+from audit.tools.bench.browser.views import PAGES, read_data
+from audit.tools.bench.databases import build_targets
+from audit.tools.bench.parameters import DEFAULT_ROWS, DOCS_MD
+
+DOCS_JSON = PROJECT_ROOT / "docs" / "performance-browser.json"
+DEFAULT_WORKDIR = Path("/tmp/audit-bench")
+
+
+def _names(text: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in allowed]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(allowed)}")
+    return names
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m audit.tools.bench --browser",
+        description="Time the dashboard's pages in headless Chromium against a floor page "
+        "(seven metrics, seven plotly charts, no database) measured in the same run.",
+    )
+    parser.add_argument("--browser", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", action="append", help="database to measure (read only)")
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="demo rows to build")
+    parser.add_argument("--pg-url", help="PostgreSQL server to build the demo database in")
+    parser.add_argument("--dialects", default="sqlite", help="which demo databases to build")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the demo databases")
+    parser.add_argument("--runs", type=int, default=1, help="whole runs (3 judge a target)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each figure")
+    parser.add_argument(
+        "--pages",
+        type=lambda t: _names(t, PAGES),
+        default=PAGES,
+        help=f"comma-separated, of {','.join(PAGES)}",
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=lambda t: _names(t, SCENARIOS),
+        default=SCENARIOS,
+        help=f"comma-separated, of {','.join(SCENARIOS)}",
+    )
+    parser.add_argument(
+        "--wait-minute",
+        action="store_true",
+        help="really wait for the next minute (default: pin now= a minute later in the URL)",
+    )
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per view")
+    parser.add_argument(
+        "--aggregate-engine",
+        choices=("source", "mirror", "auto"),
+        help="the dashboard's AUDIT_AGGREGATE_ENGINE (default: its setting); unless source, "
+        "the mirror is built before the servers start",
+    )
+    parser.add_argument(
+        "--websocket-compression",
+        action="store_true",
+        help="run both servers with server.enableWebsocketCompression",
+    )
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument("--out", type=Path, default=DOCS_MD, help="Markdown report")
+    parser.add_argument("--json", type=Path, default=DOCS_JSON, help="JSON results")
+    return parser.parse_args(argv)
+
+
+def _options(args: argparse.Namespace) -> Options:
+    return Options(
+        repeat=args.repeat,
+        pages=args.pages,
+        scenarios=args.scenarios,
+        wait_minute=args.wait_minute,
+        timeout=args.timeout,
+        aggregate_engine=args.aggregate_engine,
+        websocket_compression=args.websocket_compression,
+    )
+
+
+def _build_mirror(db_url: str, path: Path) -> None:
+    from audit.mirror import main as mirror_main
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds personal data
+    if mirror_main(["--url", db_url, "--path", str(path)]) != 0:
+        raise SystemExit("the mirror could not be built")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    args.quick = True  # build only the database measured, not the query benchmark's small one
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    options = _options(args)
+    print(f"load average at start: {load_average()}", file=sys.stderr)
+    for target in build_targets(args, args.workdir):
+        data = read_data(target.url)
+        key = f"{data.dialect}-{data.rows}"
+        workdir = args.workdir / f"browser-{key}"
+        workdir.mkdir(exist_ok=True)
+        if options.aggregate_engine != "source":
+            _build_mirror(target.url, workdir / "mirror" / "audit_logs.duckdb")
+        runs = [measure(target.url, data, workdir, options) for _ in range(args.runs)]
+        print(write(key, data, options, runs, args.out, args.json))
+    print(f"load average at end: {load_average()}", file=sys.stderr)
+    return 0
