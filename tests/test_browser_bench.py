@@ -5,9 +5,16 @@ at the sizes the issue names. The tool itself runs in tests/e2e/test_browser_ben
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import socketserver
+import subprocess
+import threading
 from datetime import datetime
 from pathlib import Path
 
+from audit.tools.bench.browser.nginx import write_config
+from audit.tools.bench.browser.relay import Relay
 from audit.tools.bench.browser.report import checks, figures, markdown, scale, write
 from audit.tools.bench.browser.run import Options, Run
 from audit.tools.bench.browser.timing import Sample, cpu_seconds
@@ -79,3 +86,61 @@ def test_the_report_keeps_the_document_and_replaces_its_own_section(tmp_path: Pa
     assert text.count("### Browser: sqlite, 50,000 rows (demo)") == 1
     assert "| overview | reload | 1.20 (1.08–1.32), 1.20×, CPU 0.20 | 1.10" in text
     assert markdown("k", DATA, Options(), [_run(1.0, 1.2)]).count("| Target |") == 1
+
+
+class _Echo(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        while data := self.request.recv(65_536):
+            self.request.sendall(data * 2)
+
+
+def _exchange(port: int, payload: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(payload)
+        received = b""
+        while len(received) < 2 * len(payload):
+            received += conn.recv(65_536)
+    return received
+
+
+def test_the_relay_counts_each_way_and_tells_the_websocket_apart() -> None:
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Echo) as upstream:
+        threading.Thread(target=upstream.serve_forever, daemon=True).start()
+        relay = Relay(upstream.server_address[1])
+        with relay.running():
+            page = b"GET /static/js/index.js HTTP/1.1\r\n\r\n"
+            stream = b"GET /_stcore/stream HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"
+            assert _exchange(relay.port, page) == page * 2
+            _exchange(relay.port, stream)
+            counts = relay.reset()
+        upstream.shutdown()
+    assert counts == {
+        "http_up": len(page),
+        "http_down": 2 * len(page),
+        "ws_up": len(stream),
+        "ws_down": 2 * len(stream),
+    }
+    assert relay.reset() == {}
+
+
+def test_the_nginx_configuration_compresses_and_lets_the_websocket_upgrade(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path, 8080, 8501).read_text()
+    for line in (
+        "gzip on;",
+        "proxy_pass http://127.0.0.1:8501;",
+        "proxy_set_header Upgrade $http_upgrade;",
+        "proxy_set_header Connection $connection_upgrade;",
+        "proxy_set_header Host $http_host;",
+        "listen 127.0.0.1:8080;",
+    ):
+        assert line in config
+    assert "application/javascript" in config and str(tmp_path) in config
+    if shutil.which("nginx"):  # the tool's own check; Debian's nginx is optional here
+        done = subprocess.run(
+            ["nginx", "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path),
+             "-e", str(tmp_path / "error.log")],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr

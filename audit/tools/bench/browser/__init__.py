@@ -11,5 +11,6 @@ metrics and seven plotly charts, no database) measured in the same run.
 - ``run``: one run: both servers, one browser, every view in every scenario;
 - ``report``: medians, spread, ratios to the floor, the targets, the written report;
 - ``transfer``: bytes a fresh page load transfers, direct and behind a compressing nginx;
+- ``relay``, ``nginx``: a byte-counting relay, and nginx compressing in front of Streamlit;
 - ``cli``: the command line.
 """

@@ -10,16 +10,25 @@ section of ``docs/performance.md`` (and ``docs/performance-browser.json``)."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from audit.config import PROJECT_ROOT
 from audit.tools.bench.browser.report import write
 from audit.tools.bench.browser.run import Options, load_average, measure
 from audit.tools.bench.browser.scenarios import SCENARIOS
-from audit.tools.bench.browser.views import PAGES, read_data
+from audit.tools.bench.browser.transfer import (
+    TRANSFER_HEADING,
+    TRANSFER_PREFIX,
+    measure_transfers,
+    transfer_markdown,
+)
+from audit.tools.bench.browser.views import PAGES, Data, read_data
 from audit.tools.bench.databases import build_targets
 from audit.tools.bench.parameters import DEFAULT_ROWS, DOCS_MD
+from audit.tools.bench.report import replace_section
 
 DOCS_JSON = PROJECT_ROOT / "docs" / "performance-browser.json"
 DEFAULT_WORKDIR = Path("/tmp/audit-bench")
@@ -76,6 +85,12 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run both servers with server.enableWebsocketCompression",
     )
+    parser.add_argument(
+        "--transfer",
+        action="store_true",
+        help="instead of the timings: bytes of a fresh page load, straight from Streamlit and "
+        "through nginx compressing, with websocket compression off and on",
+    )
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--out", type=Path, default=DOCS_MD, help="Markdown report")
     parser.add_argument("--json", type=Path, default=DOCS_JSON, help="JSON results")
@@ -102,6 +117,22 @@ def _build_mirror(db_url: str, path: Path) -> None:
         raise SystemExit("the mirror could not be built")
 
 
+def _transfer(
+    db_url: str, data: Data, workdir: Path, options: Options, args: argparse.Namespace
+) -> str:
+    loads = [load_average()]
+    transfers = measure_transfers(db_url, data, workdir, options)
+    loads.append(load_average())
+    key = f"{data.dialect}-{data.rows}"
+    section = transfer_markdown(data, transfers, loads)
+    text = args.out.read_text() if args.out.exists() else "# Performance\n"
+    args.out.write_text(replace_section(text, key, section, TRANSFER_PREFIX, TRANSFER_HEADING))
+    stored = json.loads(args.json.read_text()) if args.json.exists() else {}
+    stored[f"transfer-{key}"] = {"loads": loads, "transfers": [asdict(t) for t in transfers]}
+    args.json.write_text(json.dumps(stored, indent=1, sort_keys=True, default=str) + "\n")
+    return section
+
+
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     args.quick = True  # build only the database measured, not the query benchmark's small one
@@ -115,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(exist_ok=True)
         if options.aggregate_engine != "source":
             _build_mirror(target.url, workdir / "mirror" / "audit_logs.duckdb")
+        if args.transfer:
+            print(_transfer(target.url, data, workdir, options, args))
+            continue
         runs = [measure(target.url, data, workdir, options) for _ in range(args.runs)]
         print(write(key, data, options, runs, args.out, args.json))
     print(f"load average at end: {load_average()}", file=sys.stderr)
