@@ -84,7 +84,7 @@ def test_the_report_keeps_the_document_and_replaces_its_own_section(tmp_path: Pa
     text = md.read_text()
     assert text.startswith("# P\n\nText.\n\n## Measured results\n\nQuery figures.")
     assert text.count("### Browser: sqlite, 50,000 rows (demo)") == 1
-    assert "| overview | reload | 1.20 (1.08–1.32), 1.20×, CPU 0.20 | 1.10" in text
+    assert "| overview | reload | 1.20 (1.08–1.32), **1.20×**; CPU 0.20+0.0, 2.00× | 1.10" in text
     assert markdown("k", DATA, Options(), [_run(1.0, 1.2)]).count("| Target |") == 1
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from audit.tools.bench.browser.run import Options, Run
 from audit.tools.bench.browser.scenarios import SCENARIO_TITLES, SCENARIOS
+from audit.tools.bench.browser.timing import Sample
 from audit.tools.bench.browser.views import FLOOR, PAGES, Data
 from audit.tools.bench.report import replace_section
 
@@ -35,13 +36,25 @@ class Figure:
     median_s: float
     min_s: float
     max_s: float
-    cpu_s: float
+    cpu_s: float  # the server's, median
     ratio: float | None  # to the floor's reference scenario, same run
     n: int
+    browser_cpu_s: float = 0.0  # Chromium's, median
+    cpu_ratio: float | None = None  # server + browser CPU, to the floor's reference
+
+
+def _total_cpu(sample: Sample) -> float:
+    return sample.server_cpu + sample.browser_cpu
+
+
+def _ratio(value: float, base: float | None) -> float | None:
+    return value / base if base else None
 
 
 def figures(run: Run) -> list[Figure]:
-    floor = {s: statistics.median(x.seconds for x in v) for s, v in run.samples[FLOOR].items()}
+    floor = run.samples.get(FLOOR, {})
+    floor_s = {s: statistics.median(x.seconds for x in v) for s, v in floor.items()}
+    floor_cpu = {s: statistics.median(map(_total_cpu, v)) for s, v in floor.items()}
     found = []
     for view, by_scenario in run.samples.items():
         for scenario in SCENARIOS:
@@ -50,7 +63,7 @@ def figures(run: Run) -> list[Figure]:
                 continue
             seconds = [s.seconds for s in samples]
             median = statistics.median(seconds)
-            base = floor.get(reference(scenario))
+            base = reference(scenario)
             found.append(
                 Figure(
                     view,
@@ -59,8 +72,10 @@ def figures(run: Run) -> list[Figure]:
                     min(seconds),
                     max(seconds),
                     statistics.median(s.server_cpu for s in samples),
-                    median / base if base else None,
+                    _ratio(median, floor_s.get(base)),
                     len(samples),
+                    statistics.median(s.browser_cpu for s in samples),
+                    _ratio(statistics.median(map(_total_cpu, samples)), floor_cpu.get(base)),
                 )
             )
     return found
@@ -129,12 +144,18 @@ def _measured(target: Target, page: str, by_key: dict[tuple[str, str], Figure]) 
     return figure.ratio if figure else None
 
 
+def _times(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio:.2f}×"
+
+
 def _run_cell(figure: Figure | None) -> str:
     if figure is None:
         return "–"
-    ratio = f"{figure.ratio:.2f}×" if figure.ratio is not None else "–"
     spread = f" ({figure.min_s:.2f}–{figure.max_s:.2f})" if figure.n > 1 else ""
-    return f"{figure.median_s:.2f}{spread}, {ratio}, CPU {figure.cpu_s:.2f}"
+    return (
+        f"{figure.median_s:.2f}{spread}, **{_times(figure.ratio)}**; "
+        f"CPU {figure.cpu_s:.2f}+{figure.browser_cpu_s:.1f}, {_times(figure.cpu_ratio)}"
+    )
 
 
 def _check_cell(check: Check, value: float | None) -> str:
@@ -151,10 +172,11 @@ def markdown(key: str, data: Data, options: Options, runs: list[Run]) -> str:
         "",
         _conditions(data, options, runs),
         "",
-        "Each cell: median seconds until fully drawn (min–max over the repetitions), the "
-        "ratio to the floor page in the same run (a view's first opening and fresh context "
-        "against the floor's; every other scenario against the floor's reload), and the "
-        "server's median CPU seconds per view.",
+        "Each cell: median seconds until fully drawn (min–max over the repetitions) and, in "
+        "bold, its ratio to the floor page in the same run (a view's first opening and fresh "
+        "context against the floor's; every other scenario against the floor's reload); then "
+        "the median CPU seconds of the server + of Chromium per view, and the ratio of their "
+        "sum to the floor's (CPU moves less with the machine's load than seconds do).",
         "",
         "| View | Scenario | " + " | ".join(header) + " |",
         "|---|---|" + "---|" * len(runs),
