@@ -109,6 +109,17 @@ def _options(args: argparse.Namespace) -> Options:
     )
 
 
+def _key(data: Data, options: Options) -> str:
+    """What a run's figures are stored and found under: the database, and the settings
+    that change what is measured."""
+    parts = [data.dialect, str(data.rows)]
+    if options.aggregate_engine:
+        parts.append(options.aggregate_engine)
+    if options.websocket_compression:
+        parts.append("wscompression")
+    return "-".join(parts)
+
+
 def _build_mirror(db_url: str, path: Path) -> None:
     from audit.mirror import main as mirror_main
 
@@ -141,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at start: {load_average()}", file=sys.stderr)
     for target in build_targets(args, args.workdir):
         data = read_data(target.url)
-        key = f"{data.dialect}-{data.rows}"
-        workdir = args.workdir / f"browser-{key}"
+        key = _key(data, options)
+        workdir = args.workdir / f"browser-{data.dialect}-{data.rows}"
         workdir.mkdir(exist_ok=True)
         if options.aggregate_engine != "source":
             _build_mirror(target.url, workdir / "mirror" / "audit_logs.duckdb")

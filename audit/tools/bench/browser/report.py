@@ -168,7 +168,7 @@ def markdown(key: str, data: Data, options: Options, runs: list[Run]) -> str:
     per_run = [{(f.view, f.scenario): f for f in figures(run)} for run in runs]
     header = [f"Run {i + 1}" for i in range(len(runs))]
     lines = [
-        f"### Browser: {data.dialect}, {data.rows:,} rows ({scale(data.rows)})",
+        f"### Browser: {data.dialect}, {data.rows:,} rows ({scale(data.rows)}){_settings(options)}",
         "",
         _conditions(data, options, runs),
         "",
@@ -199,6 +199,12 @@ def markdown(key: str, data: Data, options: Options, runs: list[Run]) -> str:
         met = {True: "yes", False: "**no**", None: "–"}[check.met]
         lines.append(f"| {check.target} | {check.page} | {values} | {met} |")
     return "\n".join(lines) + "\n"
+
+
+def _settings(options: Options) -> str:
+    notes = [f"aggregate engine {options.aggregate_engine}"] if options.aggregate_engine else []
+    notes += ["websocket compression on"] if options.websocket_compression else []
+    return f", {', '.join(notes)}" if notes else ""
 
 
 def _conditions(data: Data, options: Options, runs: list[Run]) -> str:
