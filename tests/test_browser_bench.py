@@ -4,6 +4,7 @@ at the sizes the issue names. The tool itself runs in tests/e2e/test_browser_ben
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -13,10 +14,12 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+from audit.markers import COMPLETE_MARKER_ID
+from audit.tools.bench.browser.floor_app import CATEGORIES, HOURS, METRICS, SEVERITIES
 from audit.tools.bench.browser.nginx import write_config
 from audit.tools.bench.browser.relay import Relay
 from audit.tools.bench.browser.report import checks, figures, markdown, scale, write
-from audit.tools.bench.browser.run import Options, Run
+from audit.tools.bench.browser.run import FLOOR_APP, Options, Run
 from audit.tools.bench.browser.timing import Sample, cpu_seconds
 from audit.tools.bench.browser.views import Data, View, dashboard_views
 
@@ -144,3 +147,16 @@ def test_the_nginx_configuration_compresses_and_lets_the_websocket_upgrade(
             capture_output=True, text=True,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
+
+
+def test_the_floor_page_has_the_overviews_shape_and_the_completion_marker() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    floor = AppTest.from_file(str(FLOOR_APP), default_timeout=60).run()
+    assert not floor.exception
+    assert [m.label for m in floor.metric] == list(METRICS)
+    specs = [json.loads(chart.proto.spec) for chart in floor.get("plotly_chart")]
+    assert len(specs) == 7
+    assert [len(spec["data"]) for spec in specs[:2]] == [len(SEVERITIES), len(CATEGORIES)]
+    assert all(len(trace["x"]) == HOURS for spec in specs[:2] for trace in spec["data"])
+    assert COMPLETE_MARKER_ID in str([element.proto for element in floor.get("html")])

@@ -149,4 +149,5 @@ def page() -> None:
     st.html(f'<span id="{COMPLETE_MARKER_ID}"></span>')
 
 
-page()
+if __name__ == "__main__":  # as Streamlit runs it; importing it draws nothing
+    page()
