@@ -63,10 +63,11 @@ class Relay:
         upstream_r, upstream_w = await asyncio.open_connection("127.0.0.1", self.upstream_port)
         self._add(f"{kind}_up", len(first))
         upstream_w.write(first)
-        await asyncio.gather(
-            self._pipe(client_r, upstream_w, f"{kind}_up"),
-            self._pipe(upstream_r, client_w, f"{kind}_down"),
-        )
+        with suppress(asyncio.CancelledError):  # the relay stopping: the connection ends
+            await asyncio.gather(
+                self._pipe(client_r, upstream_w, f"{kind}_up"),
+                self._pipe(upstream_r, client_w, f"{kind}_down"),
+            )
 
     @contextmanager
     def running(self) -> Iterator[Relay]:

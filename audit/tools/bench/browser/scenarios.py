@@ -55,7 +55,16 @@ class Visit:
     timeout: float
 
     def open(self, now: datetime | None) -> None:
-        self.page.goto(self.view.url(self.base, now))
+        """Navigate; the readiness wait that follows does the waiting (the load event may
+        take longer than Playwright's 30 s on a slow link or a loaded machine)."""
+        self.page.goto(self.view.url(self.base, now), wait_until="commit", timeout=self.timeout_ms)
+
+    def reload(self) -> None:
+        self.page.reload(wait_until="commit", timeout=self.timeout_ms)
+
+    @property
+    def timeout_ms(self) -> float:
+        return self.timeout * 1000
 
     def time(self, act: Callable[[], object]) -> Sample:
         return timed(self.page, self.server_pid, act, self.timeout)
@@ -77,7 +86,7 @@ def first_or_fresh(visit: Visit) -> Sample:
 
 
 def reload(visit: Visit) -> Sample:
-    return visit.time(visit.page.reload)
+    return visit.time(visit.reload)
 
 
 def next_minute(visit: Visit, repetition: int, wait: bool) -> Sample:
@@ -86,7 +95,7 @@ def next_minute(visit: Visit, repetition: int, wait: bool) -> Sample:
         return visit.time(lambda: visit.open(later))
     visit.settle_at(None)
     time.sleep(60 - datetime.now().second + 1)  # past the next whole minute
-    return visit.time(visit.page.reload)
+    return visit.time(visit.reload)
 
 
 def filter_change(visit: Visit, repetition: int, page_is_new: bool) -> Sample:
@@ -125,6 +134,6 @@ def click_through(visit: Visit, repetition: int) -> Sample:
 
     def act() -> None:
         target.click(force=True)
-        visit.page.wait_for_url(EXPLORER_URL, timeout=visit.timeout * 1000)
+        visit.page.wait_for_url(EXPLORER_URL, wait_until="commit", timeout=visit.timeout_ms)
 
     return visit.time(act)

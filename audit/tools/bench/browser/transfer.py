@@ -92,7 +92,7 @@ def _route(route: str, dashboard: StreamlitServer) -> Iterator[int]:
 
 def _open_once(browser: Browser, view: View, base: str, data: Data) -> None:
     context, page = new_context(browser)
-    page.goto(view.url(base, data.now))
+    page.goto(view.url(base, data.now), wait_until="commit")
     wait_until_drawn(page, timeout=300)
     context.close()
 
