@@ -17,7 +17,7 @@ from pathlib import Path
 
 from audit.config import PROJECT_ROOT
 from audit.tools.bench.browser.report import write
-from audit.tools.bench.browser.run import Options, load_average, measure
+from audit.tools.bench.browser.run import Options, configured_compression, load_average, measure
 from audit.tools.bench.browser.scenarios import SCENARIOS
 from audit.tools.bench.browser.transfer import (
     TRANSFER_HEADING,
@@ -82,8 +82,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--websocket-compression",
-        action="store_true",
-        help="run both servers with server.enableWebsocketCompression",
+        choices=("on", "off"),
+        help="run both servers with server.enableWebsocketCompression on or off "
+        "(default: as .streamlit/config.toml says)",
     )
     parser.add_argument(
         "--transfer",
@@ -105,18 +106,22 @@ def _options(args: argparse.Namespace) -> Options:
         wait_minute=args.wait_minute,
         timeout=args.timeout,
         aggregate_engine=args.aggregate_engine,
-        websocket_compression=args.websocket_compression,
+        websocket_compression=(
+            configured_compression()
+            if args.websocket_compression is None
+            else args.websocket_compression == "on"
+        ),
     )
 
 
-def _key(data: Data, options: Options) -> str:
+def _key(data: Data, args: argparse.Namespace) -> str:
     """What a run's figures are stored and found under: the database, and the settings
-    that change what is measured."""
+    given that change what is measured."""
     parts = [data.dialect, str(data.rows)]
-    if options.aggregate_engine:
-        parts.append(options.aggregate_engine)
-    if options.websocket_compression:
-        parts.append("wscompression")
+    if args.aggregate_engine:
+        parts.append(args.aggregate_engine)
+    if args.websocket_compression:
+        parts.append(f"wscompression-{args.websocket_compression}")
     return "-".join(parts)
 
 
@@ -152,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at start: {load_average()}", file=sys.stderr)
     for target in build_targets(args, args.workdir):
         data = read_data(target.url)
-        key = _key(data, options)
+        key = _key(data, args)
         workdir = args.workdir / f"browser-{data.dialect}-{data.rows}"
         workdir.mkdir(exist_ok=True)
         if options.aggregate_engine != "source":

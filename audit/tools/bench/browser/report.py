@@ -201,6 +201,10 @@ def markdown(key: str, data: Data, options: Options, runs: list[Run]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _on_off(on: bool) -> str:
+    return "on" if on else "off"
+
+
 def _settings(options: Options) -> str:
     notes = [f"aggregate engine {options.aggregate_engine}"] if options.aggregate_engine else []
     notes += ["websocket compression on"] if options.websocket_compression else []
@@ -223,7 +227,7 @@ def _conditions(data: Data, options: Options, runs: list[Run]) -> str:
         f"{len(runs)} run(s) of {options.repeat} repetition(s), views pinned to "
         f"now={data.now:%Y-%m-%dT%H:%M}Z (the minute after the newest event); next minute: "
         f"{minute}; aggregate engine: {engine}; websocket compression "
-        f"{'on' if options.websocket_compression else 'off'}. {loads}."
+        f"{_on_off(options.websocket_compression)}. {loads}."
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from audit.config import PROJECT_ROOT
 from audit.server import StreamlitServer, streamlit_server
 from audit.tools.bench.browser.scenarios import (
     SCENARIOS,
@@ -72,7 +74,16 @@ def dashboard_env(db_url: str, mirror_path: Path, options: Options) -> dict[str,
 
 
 def compression_env(on: bool) -> dict[str, str]:
+    """Streamlit's websocket compression on or off (its environment variable wins over
+    ``.streamlit/config.toml``)."""
     return {WEBSOCKET_COMPRESSION_ENV: "true" if on else "false"}
+
+
+def configured_compression() -> bool:
+    """``server.enableWebsocketCompression`` as the project's config.toml sets it."""
+    path = PROJECT_ROOT / ".streamlit" / "config.toml"
+    settings = tomllib.loads(path.read_text()) if path.exists() else {}
+    return bool(settings.get("server", {}).get("enableWebsocketCompression", False))
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from audit.browser import wait_until_drawn
 from audit.server import StreamlitServer, streamlit_server
 from audit.tools.bench.browser.nginx import nginx_in_front_of
 from audit.tools.bench.browser.relay import Relay
-from audit.tools.bench.browser.run import Options, dashboard_env
+from audit.tools.bench.browser.run import Options, compression_env, dashboard_env
 from audit.tools.bench.browser.scenarios import Visit, filter_change, first_or_fresh, new_context
 from audit.tools.bench.browser.views import Data, View, dashboard_views
 
@@ -60,7 +60,7 @@ def measure_transfers(db_url: str, data: Data, workdir: Path, options: Options) 
     views = dashboard_views(data, options.pages)
     mirror = workdir / "mirror" / "audit_logs.duckdb"
     for compression in (False, True):
-        settings = dashboard_env(db_url, mirror, options) | _compression(compression)
+        settings = dashboard_env(db_url, mirror, options) | compression_env(compression)
         with (
             streamlit_server(env=settings, log_path=workdir / "transfer.log") as dashboard,
             sync_playwright() as pw,
@@ -74,10 +74,6 @@ def measure_transfers(db_url: str, data: Data, workdir: Path, options: Options) 
                     found += [setting.measure(view, options.repeat) for view in views]
             browser.close()
     return found
-
-
-def _compression(on: bool) -> dict[str, str]:
-    return {"STREAMLIT_SERVER_ENABLE_WEBSOCKET_COMPRESSION": "true" if on else "false"}
 
 
 @contextmanager
