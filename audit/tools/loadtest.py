@@ -1,10 +1,13 @@
 """Concurrent sessions against one dashboard: every session must see the right numbers.
 
-    python -m audit.tools.loadtest --db postgresql+psycopg://... --sessions 10
+    python -m audit.tools.loadtest --db postgresql+psycopg://... --sessions 10 [--nginx]
 
 Starts a dashboard over --db on a free local port, opens N headless Chromium sessions at
 once on the overview and the explorer, checks the events count each shows against SQL,
-and prints the latency per page and the server's peak memory. Not a test: a measurement."""
+and prints the latency per page, the bytes sent to the browsers and the server's peak
+memory. With --nginx the sessions go through Debian's nginx compressing in front of the
+dashboard (see "Serving to remote users" in docs/performance.md). Not a test: a
+measurement."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +32,8 @@ from audit.config import PROJECT_ROOT
 from audit.filters import AuditFilter, where_clause
 from audit.schema import audit_logs
 from audit.server import free_port
+from audit.tools.bench.browser.nginx import nginx_in_front_of
+from audit.tools.bench.browser.relay import Relay
 
 QUERY = "range=all&tz=UTC"
 
@@ -125,12 +131,28 @@ def _wait_healthy(base: str, process: subprocess.Popen) -> None:
     raise SystemExit("the dashboard did not start")
 
 
+def _print_transfer(sent: dict[str, int], sessions: int, nginx: bool) -> None:
+    http, websocket = sent.get("http_down", 0), sent.get("ws_down", 0)
+    route = "through nginx (gzip)" if nginx else "straight from Streamlit"
+    print(
+        f"sent to the browsers {route}: {(http + websocket) / 2**20:.1f} MiB "
+        f"({http / 2**20:.1f} MiB HTTP, {websocket / 2**20:.1f} MiB websocket), "
+        f"{(http + websocket) / max(sessions, 1) / 2**20:.2f} MiB per session"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m audit.tools.loadtest", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--db", required=True, help="database URL (read through the dashboard)")
     parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--nginx", action="store_true", help="through nginx compressing")
+    parser.add_argument(
+        "--websocket-compression",
+        action="store_true",
+        help="with Streamlit's server.enableWebsocketCompression",
+    )
     args = parser.parse_args(argv)
     expected = expected_count(args.db)
     port = free_port()
@@ -143,17 +165,24 @@ def main(argv: list[str] | None = None) -> int:
         "--server.port",
         str(port),
     ]
-    env = dict(os.environ) | {"AUDIT_DB_URL": args.db}
+    env = dict(os.environ) | {
+        "AUDIT_DB_URL": args.db,
+        "STREAMLIT_SERVER_ENABLE_WEBSOCKET_COMPRESSION": str(args.websocket_compression).lower(),
+    }
     output = subprocess.DEVNULL
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process)
-        peak = Peak(process.pid)
-        started = time.perf_counter()
-        results = asyncio.run(_run_sessions(base, args.sessions, expected))
-        wall = time.perf_counter() - started
-        peak.running = False
+        _wait_healthy(f"http://127.0.0.1:{port}", process)
+        with ExitStack() as stack:
+            upstream = stack.enter_context(nginx_in_front_of(port)) if args.nginx else port
+            relay = stack.enter_context(Relay(upstream).running())
+            peak = Peak(process.pid)
+            started = time.perf_counter()
+            base = f"http://127.0.0.1:{relay.port}"
+            results = asyncio.run(_run_sessions(base, args.sessions, expected))
+            wall = time.perf_counter() - started
+            peak.running = False
+            sent = relay.reset()
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -165,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             f"latency median {statistics.median(times):.2f} s, max {max(times):.2f} s"
         )
     print(f"all sessions done in {wall:.1f} s; dashboard peak memory {peak.kib / 1024:.0f} MiB")
+    _print_transfer(sent, len(results), args.nginx)
     return 0 if all(r["overview_ok"] and r["explorer_ok"] for r in results) else 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +70,10 @@ def _workdir(given: Path | None) -> Iterator[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if "--browser" in (sys.argv[1:] if argv is None else argv):
+        from audit.tools.bench.browser.cli import main as browser_main
+
+        return browser_main(argv)
     args = _arguments(argv)
     if args.measure:
         print(json.dumps(measure(json.loads(args.measure)), default=str))

@@ -88,17 +88,24 @@ def write_reports(run: Run, info: dict[str, Any], md_path: Path, json_path: Path
     md_path.write_text(replace_section(text, key, section))
 
 
-def replace_section(text: str, key: str, section: str) -> str:
-    """The document with the section of ``key`` replaced, or added at the end of the
-    results (which close the document)."""
-    start, end = f"<!-- bench:{key}:start -->", f"<!-- bench:{key}:end -->"
+def replace_section(
+    text: str, key: str, section: str, prefix: str = "bench", heading: str = RESULTS_HEADING
+) -> str:
+    """The document with the section of ``key`` replaced, or added at the end of the part
+    under ``heading`` (which is added at the end of the document when missing)."""
+    start, end = f"<!-- {prefix}:{key}:start -->", f"<!-- {prefix}:{key}:end -->"
     block = f"{start}\n{section}{end}"
     if start in text and end in text:
         before, rest = text.split(start, 1)
         return before + block + rest.split(end, 1)[1]
-    if RESULTS_HEADING not in text:
-        text = text.rstrip("\n") + f"\n\n{RESULTS_HEADING}\n"
-    return f"{text.rstrip(chr(10))}\n\n{block}\n"
+    if heading not in text:
+        text = text.rstrip("\n") + f"\n\n{heading}\n"
+    head, tail = text.split(heading, 1)
+    next_heading = tail.find("\n## ")
+    if next_heading < 0:
+        return f"{text.rstrip(chr(10))}\n\n{block}\n"
+    part, rest = tail[:next_heading], tail[next_heading:]
+    return f"{head}{heading}{part.rstrip(chr(10))}\n\n{block}\n{rest}"
 
 
 def rerender(md_path: Path, json_path: Path) -> None:
