@@ -13,7 +13,7 @@ from audit import plans
 from audit.dimensions import DIMENSIONS
 from audit.filters import AuditFilter
 from audit.schema import audit_logs, metadata
-from tests.test_app import run_page
+from tests.support.apptest import run_page
 
 START = datetime(2026, 11, 10, 8, 0)
 ACTIONS = ("login", "logout", "read", "update")

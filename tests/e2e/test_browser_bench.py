@@ -12,7 +12,7 @@ from pathlib import Path
 
 from audit.config import PROJECT_ROOT
 from audit.tools.demo import write_demo
-from tests.conftest import DEMO_END
+from tests.support.databases import DEMO_END
 
 
 def test_a_smoke_run_reports_ratios_for_the_floor_and_the_page(tmp_path: Path) -> None:
