@@ -36,6 +36,7 @@ from audit.anomalies.series import TOTAL, Family, Series
 from audit.db import Source
 from audit.filters import AuditFilter
 from audit.queries import effective_window, user_column, user_label
+from audit.queries.users import user_id_or_none
 from audit.schema import audit_logs, users
 from audit.timerange import TimeWindow, local_naive, to_naive_utc
 
@@ -92,6 +93,11 @@ def scope(source: Source, flt: AuditFilter, now: datetime) -> Scope | None:
     window = effective_window(source, flt, now)
     if window.start is None or window.end is None or window.start >= window.end:
         return None
+    latest = to_naive_utc(now) + timedelta(days=1)  # a stray row in 9999 is not a range to watch
+    if window.end > latest:
+        window = TimeWindow(window.start, latest)
+        if window.start >= window.end:
+            return None
     start, cut = window.start, False
     if window.end - start > timedelta(days=MAX_ANALYSED_DAYS):
         start, cut = window.end - timedelta(days=MAX_ANALYSED_DAYS), True
@@ -195,13 +201,19 @@ def user_counts(source: Source, flt: AuditFilter, now: datetime, sc: Scope) -> C
     if len(flt.users) == 1:
         return {}
     where = source.where(flt, now, sc.scan)
-    top = _top(source, where, c.user_id, TOP_USERS)
+    # A user id stored as text (SQLite) names no user: left out, not an error.
+    top = [
+        u for u in map(user_id_or_none, _top(source, where, c.user_id, TOP_USERS)) if u is not None
+    ]
     if not top:
         return {}
     labels = user_labels(source, top)
     counts: Counts = {}
-    for bucket, user_id, n in _grouped(source, sc, sa.and_(where, c.user_id.in_(top)), c.user_id):
-        series = Series(Family.USER, user_id=int(user_id), user_label=labels[int(user_id)])
+    for bucket, stored, n in _grouped(source, sc, sa.and_(where, c.user_id.in_(top)), c.user_id):
+        user_id = user_id_or_none(stored)
+        if user_id is None:
+            continue
+        series = Series(Family.USER, user_id=user_id, user_label=labels[user_id])
         _add(counts, series, bucket, n)
     return counts
 

@@ -14,6 +14,7 @@ from audit.anomalies import baselines as bl
 from audit.anomalies.series import SPECIFICITY, TOTAL, Family, Series
 from audit.db import Source
 from audit.filters import AuditFilter
+from audit.queries.users import user_id_or_none
 from audit.schema import audit_logs
 from audit.timerange import TimeWindow, local_naive
 
@@ -265,17 +266,25 @@ def returning_users(source: Source, flt: AuditFilter, now: datetime, sc: bl.Scop
     assert start is not None and end is not None
     before = sa.func.max(sa.case((c.created_at < start, c.created_at), else_=sa.null()))
     first_in = sa.func.min(sa.case((_in_range(sc), c.created_at), else_=sa.null()))
+    # Read as text where SQLite may hold a bad row's time as a number: as_datetime parses.
     statement = (
-        sa.select(c.user_id, before, first_in, _count_in(_in_range(sc)))
+        sa.select(
+            c.user_id,
+            sa.type_coerce(before, sa.String),
+            sa.type_coerce(first_in, sa.String),
+            _count_in(_in_range(sc)),
+        )
         .where(source.where(flt, now, TimeWindow(None, end)), c.user_id.is_not(None))
         .group_by(c.user_id)
         .having(sa.and_(first_in.is_not(None), before < end - SILENCE))
     )
     found = []
-    for user_id, last, first, n in source.rows(statement):
-        last, first = bl.as_datetime(last), bl.as_datetime(first)
-        if last is not None and first is not None and first - last >= SILENCE:
-            found.append((int(user_id), last, first, int(n)))
+    for stored, last, first, n in source.rows(statement):
+        last, first, user_id = bl.as_datetime(last), bl.as_datetime(first), user_id_or_none(stored)
+        if user_id is None or last is None or first is None:
+            continue
+        if first - last >= SILENCE:
+            found.append((user_id, last, first, int(n)))
     found.sort(key=lambda r: (-r[3], r[0]))
     found = found[:NEWCOMERS_LIMIT]
     labels = bl.user_labels(source, [r[0] for r in found])

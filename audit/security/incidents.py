@@ -44,6 +44,7 @@ from audit.security.findings import (
 from audit.security.labels import labeller, user_labels
 from audit.security.thresholds import Thresholds
 from audit.security.timeline import Step, chain_story, finding_story, steps
+from audit.timerange import shifted
 
 CRITICAL = "critical"
 INCIDENT_RISKS: tuple[str, ...] = (CRITICAL, HIGH, MEDIUM, LOW)  # most severe first
@@ -142,7 +143,7 @@ def _principal_key(finding: Finding) -> str:
 
 
 def _near(a: Finding, b: Finding, gap: timedelta) -> bool:
-    return a.first_seen <= b.last_seen + gap and b.first_seen <= a.last_seen + gap
+    return a.first_seen <= shifted(b.last_seen, gap) and b.first_seen <= shifted(a.last_seen, gap)
 
 
 def _join_same_principal(found: Sequence[Finding], groups: _Groups, gap: timedelta) -> None:
@@ -284,7 +285,7 @@ def _named(group: Sequence[Finding], seen: Iterable[Any], attribute: str) -> tup
     """Every address (or user) the incident's events and findings name, sorted."""
     named = {v for v in seen if v is not None}
     named.update(v for f in group for v in getattr(f, attribute))
-    return tuple(sorted(named))
+    return tuple(sorted(named, key=lambda v: (not isinstance(v, int), str(v))))
 
 
 def _order(incident: Incident) -> tuple:
