@@ -60,7 +60,7 @@ def _tags(rows: pd.DataFrame) -> list[str | None]:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("time", "Time", 142, True, lambda rows: list(rows["created_at"])),
+    Column("time", "Time", 142, True, lambda rows: rows["created_at"].reset_index(drop=True)),
     Column("outcome", "Outcome", 86, True, lambda rows: [[v] for v in rows["outcome"]]),
     Column(
         "severity",
