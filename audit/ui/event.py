@@ -51,6 +51,8 @@ def is_empty(value: Any) -> bool:
 def moment_text(moment: pd.Timestamp, tz: str) -> str:
     """A time as the table shows it, with its zone and offset:
     ``2026-11-29 16:59:39 Europe/Berlin (UTC+01:00)``."""
+    if not 1 <= moment.year <= 9999:  # past 9999 in this zone: Python cannot write it, UTC can
+        moment, tz = moment.tz_convert("UTC"), "UTC"
     offset = moment.strftime("%z")
     return f"{moment:%Y-%m-%d %H:%M:%S} {tz} (UTC{offset[:3]}:{offset[3:]})"
 

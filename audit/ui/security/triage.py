@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +24,7 @@ from audit.security.incidents import (
     mask_incident_text,
     masked_principal,
 )
+from audit.timerange import local_moment
 from audit.ui import data
 from audit.ui.safe import md_escape
 from audit.ui.security import KEY
@@ -132,7 +134,8 @@ def chip_inputs(ctx: PageContext, found: Incidents) -> Chips:
 
 
 def local(moment: object, tz: str) -> str:
-    return pd.Timestamp(moment).tz_localize("UTC").tz_convert(tz).strftime(TIME)
+    """A naive UTC time in the display zone (in UTC where the local time passes 9999)."""
+    return local_moment(pd.Timestamp(moment).to_pydatetime(), ZoneInfo(tz)).strftime(TIME)
 
 
 def principal_text(incident: Incident, identities: Identities | None) -> str:
