@@ -14,7 +14,7 @@ from audit import queries
 from audit.filters import AuditFilter
 from audit.queries import REASON_HELP, SELF
 from audit.security import event_url
-from audit.timerange import CUSTOM
+from audit.timerange import CUSTOM, shifted
 from audit.ui.report import static_table
 from audit.ui.view import PageContext
 from audit.vocab import OUTCOME_COLORS, OUTCOMES
@@ -31,11 +31,11 @@ def _explorer_filter(reason: str, event: pd.Series, flt: AuditFilter) -> AuditFi
         return base.with_values(session_id=str(event["session_id"]))
     if reason == "request":
         return base.with_values(request_id=str(event["request_id"]))
-    moment = event["created_at"].to_pydatetime()
+    moment = event["created_at"].tz_convert("UTC").to_pydatetime()  # local may pass 9999
     around = {
         "range": CUSTOM,
-        "start": moment - timedelta(minutes=30),
-        "end": moment + timedelta(minutes=30, microseconds=1),
+        "start": shifted(moment, -timedelta(minutes=30)),
+        "end": shifted(moment, timedelta(minutes=30, microseconds=1)),
     }
     if reason == "user":
         return base.with_values(users=(int(event["user_id"]),), **around)

@@ -181,10 +181,17 @@ def _show_incident(incident_id: str | None) -> None:
     set_params(**{INCIDENT_PARAM: incident_id})
 
 
+_DRAWN_KEY = KEY + "triage.drawn"
+
+
 def investigate_button(box: DeltaGenerator, incident_id: str) -> None:
+    # Two incidents may share an id when bad rows tie their first events: one key each.
+    drawn = st.session_state.setdefault(_DRAWN_KEY, {})
+    run = drawn.setdefault(incident_id, 0)
+    drawn[incident_id] = run + 1
     box.button(
         "Investigate",
-        key=KEY + "triage.open." + incident_id,
+        key=KEY + "triage.open." + incident_id + (f".{run}" if run else ""),
         icon=":material/open_in_new:",
         on_click=_show_incident,
         args=(incident_id,),
@@ -248,6 +255,7 @@ def _report_list(
 def triage_list(ctx: PageContext, found: Incidents, chips: Chips) -> None:
     """The incidents the chips keep: above low risk one per row, low risk folded per
     principal; in a report, static tables."""
+    st.session_state[_DRAWN_KEY] = {}  # button keys counted afresh each run
     for note in found.notes:
         st.warning(md_escape(note), icon=":material/warning:")
     shown = [i for i in found.incidents if chips.keep(i)]
