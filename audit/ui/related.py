@@ -6,6 +6,7 @@ every event of one reason in the Explorer."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -63,7 +64,7 @@ def _timeline_frame(ctx: PageContext, rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "event": [event_url(int(i), ctx.filter) for i in rows["id"]],
-            "time": rows["created_at"],
+            "time": [_time_text(m) for m in rows["created_at"]],
             "related": ["▶ " + SELF if r == SELF else r for r in rows["related"]],
             "outcome": [[o] for o in rows["outcome"]],
             "action": rows["action"],
@@ -72,6 +73,15 @@ def _timeline_frame(ctx: PageContext, rows: pd.DataFrame) -> pd.DataFrame:
             "ip": rows["ip_address"],
         }
     )
+
+
+def _time_text(moment: Any) -> str:
+    """A time as text in the display zone (in UTC where it passes the year 9999)."""
+    if moment is None or pd.isna(moment):
+        return ""
+    if not 1 <= moment.year <= 9999:
+        return f"{moment.tz_convert('UTC'):%Y-%m-%d %H:%M:%S} UTC"
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
 def _highlight_self(row: pd.Series) -> list[str]:
@@ -84,7 +94,7 @@ def _timeline(ctx: PageContext, rows: pd.DataFrame) -> None:
     if ctx.report:
         shown = frame.drop(columns="event").assign(
             id=rows["id"].to_numpy(),
-            time=rows["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+            time=frame["time"].to_numpy(),
             outcome=rows["outcome"].to_numpy(),
         )
         static_table(shown[["id", *frame.columns.drop("event")]])
@@ -97,9 +107,7 @@ def _timeline(ctx: PageContext, rows: pd.DataFrame) -> None:
         height=HEADER_HEIGHT + RELATED_ROW_HEIGHT * len(frame),
         column_config={
             "event": cc.LinkColumn("Event", display_text=r"event\?id=(\d+)", width=70),
-            "time": cc.DatetimeColumn(
-                f"Time ({tz})", format="YYYY-MM-DD HH:mm:ss", timezone=tz, width=150
-            ),
+            "time": cc.TextColumn(f"Time ({tz})", width=150),
             "related": cc.TextColumn("Why related", width=230),
             "outcome": cc.MultiselectColumn(
                 "Outcome",
