@@ -160,3 +160,11 @@ def test_the_floor_page_has_the_overviews_shape_and_the_completion_marker() -> N
     assert [len(spec["data"]) for spec in specs[:2]] == [len(SEVERITIES), len(CATEGORIES)]
     assert all(len(trace["x"]) == HOURS for spec in specs[:2] for trace in spec["data"])
     assert COMPLETE_MARKER_ID in str([element.proto for element in floor.get("html")])
+
+
+def test_without_the_floors_reload_a_scenario_is_compared_with_the_floors_own() -> None:
+    run = Run("2026-11-29T17:00:00+00:00", [1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+    run.add("floor", "next minute", Sample(2.0, 0.1))
+    run.add("explorer", "next minute", Sample(1.0, 0.1))
+    found = {(f.view, f.scenario): f.ratio for f in figures(run)}
+    assert found["explorer", "next minute"] == 0.5

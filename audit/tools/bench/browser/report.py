@@ -25,7 +25,8 @@ CPU_LIMIT_S = 0.5
 
 
 def reference(scenario: str) -> str:
-    """The floor's scenario a view's scenario is compared with."""
+    """The floor's scenario a view's scenario is compared with (its own when the floor's
+    reload was not timed)."""
     return FLOOR_REFERENCE.get(scenario, "reload")
 
 
@@ -63,7 +64,7 @@ def figures(run: Run) -> list[Figure]:
                 continue
             seconds = [s.seconds for s in samples]
             median = statistics.median(seconds)
-            base = reference(scenario)
+            base = reference(scenario) if reference(scenario) in floor else scenario
             found.append(
                 Figure(
                     view,

@@ -47,7 +47,7 @@ class Transfer:
     up: int  # bytes from the browser
     filter_websocket_down: int  # a filter change's data messages
     loopback_s: float
-    remote_s: float  # drawn over the emulated remote link (median)
+    remote_s: float | None  # drawn over the emulated remote link (median; None: failed)
     server_cpu: float
 
 
@@ -132,18 +132,25 @@ class _Setting:
         print(f"transfer: {result}", file=sys.stderr)
         return result
 
-    def remote_seconds(self, view: View, repeat: int) -> float:
-        """The median time a fresh view takes to draw over the emulated remote link."""
+    def remote_seconds(self, view: View, repeat: int) -> float | None:
+        """The median time a fresh view takes to draw over the emulated remote link (a
+        repetition that fails is reported and left out: the bytes are the figure)."""
         seconds = []
         for _ in range(repeat):
             context, page = new_context(self.browser)
-            session = context.new_cdp_session(page)
-            session.send("Network.enable")
-            session.send("Network.emulateNetworkConditions", REMOTE_LINK)
-            seconds.append(first_or_fresh(self.visit(page, view)).seconds)
-            context.close()
+            try:
+                session = context.new_cdp_session(page)
+                session.send("Network.enable")
+                session.send("Network.emulateNetworkConditions", REMOTE_LINK)
+                seconds.append(first_or_fresh(self.visit(page, view)).seconds)
+            except Exception as error:  # any failure of one repetition
+                print(
+                    f"transfer: {view.name} over the remote link failed: {error}", file=sys.stderr
+                )
+            finally:
+                context.close()
         self.relay.reset()
-        return statistics.median(seconds)
+        return statistics.median(seconds) if seconds else None
 
 
 def download_seconds(transfer: Transfer) -> float:
@@ -154,6 +161,10 @@ def download_seconds(transfer: Transfer) -> float:
 
 TRANSFER_HEADING = "## Serving to remote users"
 TRANSFER_PREFIX = "transfer"
+
+
+def _seconds(value: float | None) -> str:
+    return "failed" if value is None else f"{value:.2f}"
 
 
 def _kb(size: int) -> str:
@@ -179,7 +190,7 @@ def transfer_markdown(data: Data, transfers: list[Transfer], loads: list[list[fl
             f"| {t.view} | {'nginx, gzip' if t.route == 'nginx' else 'Streamlit directly'} | "
             f"{'on' if t.websocket_compression else 'off'} | {_kb(t.http_down)} | "
             f"{_kb(t.websocket_down)} | {_kb(t.up)} | {_kb(t.filter_websocket_down)} | "
-            f"{download_seconds(t):.1f} | {t.loopback_s:.2f} | {t.remote_s:.2f} | "
+            f"{download_seconds(t):.1f} | {t.loopback_s:.2f} | {_seconds(t.remote_s)} | "
             f"{t.server_cpu:.2f} |"
         )
     return "\n".join(lines) + "\n"
