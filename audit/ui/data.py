@@ -59,8 +59,9 @@ def _cached(
     fresh_since: float | None,
     _call: Call,
     _kwargs: dict[str, Any],
-) -> Any:
-    return _call.function(_target, flt, now, *args, **_kwargs)
+) -> tuple[float, Any]:
+    """The result, with the moment it was computed (for :func:`oldest_result`)."""
+    return time.time(), _call.function(_target, flt, now, *args, **_kwargs)
 
 
 # ---------------------------------------------------------------------------------------
@@ -97,10 +98,37 @@ def fetch(call: Call, source: Source, now: datetime) -> Any:
     since = fresh_since()
     key = (route.key, call.name, call.flt, now, call.args, since)
     with _STRIPES[hash(key) % len(_STRIPES)]:
-        result = _cached(
+        computed_at, result = _cached(
             route.target, route.key, call.name, call.flt, now, call.args, since, call, route.kwargs
         )
+    _note_computed(computed_at)
     return call.derive(result) if call.derive else result
+
+
+# How old the page's numbers are: the moment the oldest result it used was computed, kept
+# per script run (reset by :func:`start_run`), so the page can say it.
+OLDEST_KEY = "data.oldest_result"
+_OLDEST_LOCK = threading.Lock()
+
+
+def start_run() -> None:
+    if get_script_run_ctx() is not None:
+        st.session_state.pop(OLDEST_KEY, None)
+
+
+def _note_computed(computed_at: float) -> None:
+    if get_script_run_ctx() is None:
+        return
+    with _OLDEST_LOCK:
+        oldest = st.session_state.get(OLDEST_KEY)
+        if oldest is None or computed_at < oldest:
+            st.session_state[OLDEST_KEY] = computed_at
+
+
+def oldest_result() -> datetime | None:
+    """When the oldest result drawn in this run so far was computed (``None``: none yet)."""
+    oldest = st.session_state.get(OLDEST_KEY) if get_script_run_ctx() is not None else None
+    return None if oldest is None else datetime.fromtimestamp(oldest, UTC)
 
 
 def prefetch(source: Source, now: datetime, calls: Sequence[Call]) -> None:

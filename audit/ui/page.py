@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -20,7 +21,14 @@ from audit.ui.context import database_recovered, role_or_stop, settings_or_stop,
 from audit.ui.filterbar import BarMode, filter_bar
 from audit.ui.report import report_header
 from audit.ui.safe import md_escape
-from audit.ui.urlstate import is_report, query_now, read_filter, return_after_back, write_filter
+from audit.ui.urlstate import (
+    RELATIVE_STEP,
+    is_report,
+    query_now,
+    read_filter,
+    return_after_back,
+    write_filter,
+)
 from audit.ui.view import PageContext
 
 CONTEXT_KEY = "page_context"
@@ -92,6 +100,7 @@ def setup(
     ``bar`` says what the sidebar filters on this page."""
     if current.url_path != DRILL_TARGET:
         return_after_back()
+    data.start_run()
     report = is_report()
     nav_box = st.container() if report else st.sidebar.container()
     role = role_or_stop()
@@ -147,4 +156,18 @@ def heading(ctx: PageContext, title: str, with_range: bool = True) -> None:
         return
     st.title(title)
     if with_range:
-        st.caption(ctx.window_text)
+        st.caption(" · ".join(filter(None, [ctx.window_text, as_of_text(ctx)])))
+
+
+def as_of_text(ctx: PageContext) -> str | None:
+    """How old the numbers are, for a range that moves with the clock (a pinned ``now``
+    shows the same numbers at any time, so it needs none)."""
+    oldest = data.oldest_result()
+    if ctx.now_pinned or oldest is None:
+        return None
+    minutes = int(RELATIVE_STEP.total_seconds() // 60)
+    local = oldest.astimezone(ZoneInfo(ctx.filter.tz))
+    return (
+        f"numbers as of {local:%H:%M:%S}, reused for up to {minutes} minutes "
+        "(Refresh brings the newest)"
+    )

@@ -12,6 +12,8 @@ import streamlit as st
 
 from audit.access import mask_filter
 from audit.filters import describe_filter
+from audit.timerange import utc_now
+from audit.ui import data
 from audit.ui.safe import md_escape
 
 if TYPE_CHECKING:
@@ -35,14 +37,17 @@ def _filters_in_words(ctx: PageContext) -> str:
 
 def report_header(ctx: PageContext, page_title: str, box: DeltaGenerator) -> None:
     zone = ZoneInfo(ctx.filter.tz)
-    generated = ctx.now.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    # An unpinned range ends a few minutes ahead (see urlstate.anchored_now): the numbers
+    # are as of the moment the oldest of them was computed.
+    moment = ctx.now if ctx.now_pinned else (data.oldest_result() or utc_now())
+    generated = moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
     with box:
         st.html(REPORT_CSS)
         st.subheader(f"{APP_TITLE} · {page_title}")
         facts = {
             "Range": ctx.window_text,
             "Filters": _filters_in_words(ctx),
-            "As of" if ctx.now_pinned else "Generated": generated,
+            "As of" if ctx.now_pinned else "Numbers as of": generated,
         }
         for label, value in facts.items():
             st.caption(f"**{label}:** {md_escape(value)}")

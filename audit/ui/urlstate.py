@@ -64,8 +64,8 @@ NOW_PARAM = "now"
 
 def query_now() -> tuple[datetime, bool]:
     """The moment relative ranges end at, and whether the URL fixed it (``now=<ISO>``,
-    for reports that must come out the same every time). Otherwise the next whole minute,
-    so cached results are reused within a minute and the newest events are included."""
+    for reports that must come out the same every time). Otherwise the end of the current
+    step of :data:`RELATIVE_STEP` (see :func:`anchored_now`)."""
     text = st.query_params.get(NOW_PARAM)
     if text:
         moment = parse_now(text)
@@ -74,8 +74,23 @@ def query_now() -> tuple[datetime, bool]:
         st.warning(
             md_escape(f"Ignored now={text[:40]!r}: not a date and time between 1900 and 9000.")
         )
-    now = utc_now()
-    return now.replace(second=0, microsecond=0) + timedelta(minutes=1), False
+    return anchored_now(utc_now(), RELATIVE_STEP), False
+
+
+# The wall clock must not invalidate every cached result each minute: relative ranges end
+# at the end of the current step, so a view opened again within it reuses what was computed
+# (every number on a page then refers to one moment). New events reach the numbers when the
+# step or the cache's time-to-live ends, or at once for a session that presses Refresh; the
+# page says how old its numbers are.
+RELATIVE_STEP = timedelta(minutes=5)
+
+
+def anchored_now(moment: datetime, step: timedelta) -> datetime:
+    """The end of the ``step``-long slot of the UTC day that holds ``moment`` (always later
+    than ``moment``, so the newest events are inside every relative range)."""
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    slots = (moment - midnight) // step + 1
+    return midnight + slots * step
 
 
 NOW_YEARS = (1900, 9000)  # far enough from datetime's limits for every range and period
