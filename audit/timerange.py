@@ -83,6 +83,22 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# The wall clock must not invalidate every cached result each minute: relative ranges end
+# at the end of the current step, so a view opened again within it reuses what was computed
+# (every number on a page then refers to one moment). New events reach the numbers when the
+# step or the cache's time-to-live ends, or at once for a session that presses Refresh; the
+# page says how old its numbers are.
+RELATIVE_STEP = timedelta(minutes=5)
+
+
+def anchored_now(moment: datetime, step: timedelta) -> datetime:
+    """The end of the ``step``-long slot of the UTC day that holds ``moment`` (always later
+    than ``moment``, so the newest events are inside every relative range)."""
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    slots = (moment - midnight) // step + 1
+    return midnight + slots * step
+
+
 def choose_bucket(span: timedelta | None) -> str:
     """Bucket width for a range of this length (``None``: unknown, use weeks)."""
     if span is None:

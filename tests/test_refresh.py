@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from audit.timerange import RELATIVE_STEP, anchored_now
 from audit.tools.demo import write_demo
 from audit.ui import urlstate
 from tests.support.apptest import page_text
@@ -101,10 +102,10 @@ def test_the_next_minute_reuses_results_until_the_step_ends(
 
 
 def test_a_relative_range_ends_after_now_at_the_end_of_its_step() -> None:
-    step = urlstate.RELATIVE_STEP
+    step = RELATIVE_STEP
     start = datetime(2026, 11, 21, 23, 55, tzinfo=UTC)
     for seconds in range(0, 600, 7):
         moment = start + timedelta(seconds=seconds)
-        end = urlstate.anchored_now(moment, step)
+        end = anchored_now(moment, step)
         assert moment < end <= moment + step
-        assert urlstate.anchored_now(end - timedelta(microseconds=1), step) == end
+        assert anchored_now(end - timedelta(microseconds=1), step) == end

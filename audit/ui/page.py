@@ -16,13 +16,13 @@ from audit.config import Settings
 from audit.filters import AuditFilter
 from audit.markers import COMPLETE_MARKER_ID, ROLE_ATTRIBUTE
 from audit.routing import Call
+from audit.timerange import RELATIVE_STEP
 from audit.ui import data
 from audit.ui.context import database_recovered, role_or_stop, settings_or_stop, source_or_stop
 from audit.ui.filterbar import BarMode, filter_bar
 from audit.ui.report import report_header
 from audit.ui.safe import md_escape
 from audit.ui.urlstate import (
-    RELATIVE_STEP,
     is_report,
     query_now,
     read_filter,

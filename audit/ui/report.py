@@ -37,7 +37,7 @@ def _filters_in_words(ctx: PageContext) -> str:
 
 def report_header(ctx: PageContext, page_title: str, box: DeltaGenerator) -> None:
     zone = ZoneInfo(ctx.filter.tz)
-    # An unpinned range ends a few minutes ahead (see urlstate.anchored_now): the numbers
+    # An unpinned range ends a few minutes ahead (see timerange.anchored_now): the numbers
     # are as of the moment the oldest of them was computed.
     moment = ctx.now if ctx.now_pinned else (data.oldest_result() or utc_now())
     generated = moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

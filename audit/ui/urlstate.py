@@ -3,14 +3,14 @@ widgets and URL in step in both directions."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import streamlit as st
 
 from audit.filters import FILTER_PARAM_NAMES, AuditFilter
-from audit.timerange import is_valid_timezone, utc_now
+from audit.timerange import RELATIVE_STEP, anchored_now, is_valid_timezone, utc_now
 from audit.ui.safe import md_escape
 
 _MISSING = object()
@@ -75,22 +75,6 @@ def query_now() -> tuple[datetime, bool]:
             md_escape(f"Ignored now={text[:40]!r}: not a date and time between 1900 and 9000.")
         )
     return anchored_now(utc_now(), RELATIVE_STEP), False
-
-
-# The wall clock must not invalidate every cached result each minute: relative ranges end
-# at the end of the current step, so a view opened again within it reuses what was computed
-# (every number on a page then refers to one moment). New events reach the numbers when the
-# step or the cache's time-to-live ends, or at once for a session that presses Refresh; the
-# page says how old its numbers are.
-RELATIVE_STEP = timedelta(minutes=5)
-
-
-def anchored_now(moment: datetime, step: timedelta) -> datetime:
-    """The end of the ``step``-long slot of the UTC day that holds ``moment`` (always later
-    than ``moment``, so the newest events are inside every relative range)."""
-    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    slots = (moment - midnight) // step + 1
-    return midnight + slots * step
 
 
 NOW_YEARS = (1900, 9000)  # far enough from datetime's limits for every range and period

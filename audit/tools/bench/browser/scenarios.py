@@ -4,10 +4,11 @@
 - ``fresh``: a new browser context (nothing cached in the browser; the server's results
   cached from the first opening);
 - ``reload``: the browser's reload button on the page just drawn;
-- ``next minute``: the same view one minute later: opened again with ``now`` pinned one
-  minute further on (each repetition another minute), so the results cached for the
-  earlier minute do not apply; with ``--wait-minute`` the view is opened on the dashboard's
-  own clock and reloaded after the next whole minute;
+- ``next minute``: the same view one minute later, opened again with ``now`` pinned where
+  the dashboard's own clock puts it then (relative ranges end at the end of a 5-minute step,
+  see :func:`audit.timerange.anchored_now`, so a minute later within the step it is the
+  same moment; once a step, the view costs what ``first`` costs); with ``--wait-minute``
+  the view is opened on the dashboard's own clock and reloaded after the next whole minute;
 - ``filter``: a severity picked in the sidebar's multiselect, until the page is drawn again;
 - ``click``: a bar of the overview's first volume chart clicked, until the explorer it
   opens is drawn (each repetition another bar, so the explorer's results are not cached).
@@ -23,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from audit.browser import wait_until_drawn
+from audit.timerange import RELATIVE_STEP, anchored_now
 from audit.tools.bench.browser.timing import WATCHER_JS, Sample, timed
 from audit.tools.bench.browser.views import View
 
@@ -91,7 +93,9 @@ def reload(visit: Visit) -> Sample:
 
 def next_minute(visit: Visit, repetition: int, wait: bool) -> Sample:
     if not wait:
-        later = visit.now + timedelta(minutes=repetition + 1)
+        # The first opening was at the start of the step that ends at visit.now.
+        clock = visit.now - RELATIVE_STEP + timedelta(minutes=repetition + 1, seconds=1)
+        later = anchored_now(clock, RELATIVE_STEP)
         return visit.time(lambda: visit.open(later))
     visit.settle_at(None)
     time.sleep(60 - datetime.now().second + 1)  # past the next whole minute

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from audit.db import create_readonly_engine
 from audit.schema import audit_logs
+from audit.timerange import RELATIVE_STEP, anchored_now
 
 FLOOR = "floor"
 PAGES = ("overview", "explorer", "security", "event", "profile")
@@ -63,8 +64,9 @@ def read_data(db_url: str) -> Data:
         dialect = engine.dialect.name
     finally:
         engine.dispose()
-    minute = newest.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return Data(minute, int(newest_id), busiest, int(rows), dialect)
+    # the moment the dashboard's own clock gives a view opened just after the newest event
+    now = anchored_now(newest, RELATIVE_STEP)
+    return Data(now, int(newest_id), busiest, int(rows), dialect)
 
 
 def dashboard_views(data: Data, names: tuple[str, ...] = PAGES) -> list[View]:
