@@ -34,6 +34,19 @@ def _events(at: AppTest) -> str:
     return next(m for m in at.metric if m.label == "Events").value
 
 
+def _add_events(url: str) -> None:
+    """ADDED more events, as the audited application would write them."""
+    writer = sa.create_engine(url)
+    with writer.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_logs (action, resource_type, description, created_at) "
+                f"SELECT action, resource_type, description, created_at FROM audit_logs LIMIT {ADDED}"
+            )
+        )
+    writer.dispose()
+
+
 def _refresh(at: AppTest) -> AppTest:
     return next(b for b in at.sidebar.button if b.label == "Refresh").click().run()
 
@@ -48,15 +61,7 @@ def test_refresh_is_fresh_for_this_session_only(
     mine, theirs = _session(), _session()
     assert _events(mine) == _events(theirs) == f"{ROWS:,}"
 
-    writer = sa.create_engine(url)
-    with writer.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO audit_logs (action, resource_type, description, created_at) "
-                f"SELECT action, resource_type, description, created_at FROM audit_logs LIMIT {ADDED}"
-            )
-        )
-    writer.dispose()
+    _add_events(url)
     assert _events(mine.run()) == _events(theirs.run()) == f"{ROWS:,}"  # both cached
 
     assert _events(_refresh(mine)) == f"{ROWS + ADDED:,}"
@@ -86,15 +91,7 @@ def test_the_next_minute_reuses_results_until_the_step_ends(
     assert _events(at.run()) == f"{ROWS:,}"
     assert "numbers as of" in page_text(at)
 
-    writer = sa.create_engine(url)
-    with writer.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO audit_logs (action, resource_type, description, created_at) "
-                f"SELECT action, resource_type, description, created_at FROM audit_logs LIMIT {ADDED}"
-            )
-        )
-    writer.dispose()
+    _add_events(url)
     _clock(monkeypatch, "10:03")
     assert _events(at.run()) == f"{ROWS:,}"  # the same step: reused
     _clock(monkeypatch, "10:06")
