@@ -10,9 +10,6 @@ found, 1 a bad argument or query, 2 the database cannot be read."""
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -24,6 +21,7 @@ import sqlalchemy as sa
 from audit.access import Identities, Role
 from audit.config import ConfigError, Settings, load_settings
 from audit.db import Source, check_database, create_readonly_engine
+from audit.feeds import render_feed
 from audit.filters import AuditFilter
 from audit.queries.users import known_identities
 from audit.routing import Call, Router, run
@@ -129,25 +127,17 @@ def incident_record(
     }
 
 
-def _csv_cell(name: str, value: Any) -> str:
+def _csv_cell(name: str, value: Any) -> Any:
     if name == "principal":
         parts = [value["user"], value["ip"]]
         return " ".join(str(p) for p in parts if p is not None)
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text  # formula-safe
+    return value
 
 
 def render(records: list[dict[str, Any]], form: str) -> str:
-    if form == "json":
-        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for record in records:
-        writer.writerow([_csv_cell(name, record[name]) for name in COLUMNS])
-    return out.getvalue()
+    return render_feed(records, COLUMNS, form, _csv_cell)
 
 
 def compute(args: argparse.Namespace) -> tuple[Incidents, Source]:

@@ -9,8 +9,6 @@ database cannot be read."""
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 import urllib.parse
@@ -23,7 +21,7 @@ from audit.anomalies.explain import FEED_KEYS, feed_record
 from audit.anomalies.rules import Findings, Rules, find_anomalies
 from audit.config import ConfigError, Settings, load_settings
 from audit.db import check_database, create_readonly_engine, describe_failure
-from audit.export.cells import neutralize
+from audit.feeds import render_feed
 from audit.filters import AuditFilter
 from audit.timerange import utc_now
 
@@ -72,21 +70,14 @@ def _filter(query: str, settings: Settings, viewer: bool) -> AuditFilter:
 
 def render(findings: Findings, fmt: str, masked: bool) -> str:
     records = [feed_record(item, findings, masked) for item in findings.anomalies]
-    if fmt == "json":
-        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FEED_KEYS)
-    for record in records:
-        writer.writerow(_csv_cell(record[key]) for key in FEED_KEYS)
-    return out.getvalue()
+    return render_feed(records, FEED_KEYS, fmt, _csv_cell)
 
 
-def _csv_cell(value: Any) -> Any:
-    """Text made safe for spreadsheets (no formula); the series as compact JSON."""
+def _csv_cell(name: str, value: Any) -> Any:
+    """The series as compact JSON."""
     if isinstance(value, dict):
-        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return neutralize(value) if isinstance(value, str) else value
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
 
 
 def _fail(message: str, code: int) -> int:
