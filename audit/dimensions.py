@@ -194,9 +194,11 @@ def wildcard_like(text: str) -> str:
 
 
 def pattern_clause(column: sa.ColumnElement, pattern: str) -> sa.ColumnElement[bool]:
-    """The whole value: exact, or matching the pattern when it holds a ``*``."""
+    """The whole value: exact, or matching the pattern when it holds a ``*``, whatever the
+    case of letters (as the search box; PostgreSQL's LIKE minds case, SQLite's does not, so
+    ``2001:DB8:*`` found other rows on each)."""
     if WILDCARD in pattern:
-        return column.like(wildcard_like(pattern), escape=LIKE_ESCAPE)
+        return column.ilike(wildcard_like(pattern), escape=LIKE_ESCAPE)
     return column == pattern
 
 

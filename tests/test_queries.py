@@ -319,6 +319,7 @@ def test_tags_ip_patterns_and_exact_fields(db_url: str) -> None:
             _row(3, tags="login", ip_address="198.51.100.7"),
             _row(4, tags={"login": True}, ip_address="2031.0.0.1"),
             _row(5, tags=None, ip_address=None),
+            _row(6, ip_address="2001:db8::5"),
         ],
     )
 
@@ -334,10 +335,13 @@ def test_tags_ip_patterns_and_exact_fields(db_url: str) -> None:
     assert ids(ip=("203.0.113.9", "198.51.100.*")) == {1, 3}  # several: any of them
     assert ids(ip="*.0.*.1") == {4}
     assert ids(ip="203.0.113.9", excludes=("ip:203.0.113.*",)) == set()
-    assert ids(excludes=("ip:203.*",)) == {3, 4, 5}  # 2031.… is not 203.…; no address stays
+    # 2031.… is not 203.…; no address stays
+    assert ids(excludes=("ip:203.*",)) == {3, 4, 5, 6}
+    assert ids(ip="2001:DB8:*") == {6}  # letters in any case, on every engine
+    assert ids(excludes=("ip:2001:DB8:*",)) == {1, 2, 3, 4, 5}
     assert ids(session_id="s1") == {1}
     assert ids(request_id="r2") == {2}
-    assert ids(severities=("unset",)) == {1, 2, 3, 4, 5}
+    assert ids(severities=("unset",)) == {1, 2, 3, 4, 5, 6}
     source.engine.dispose()
 
 
