@@ -141,10 +141,56 @@ def xlsx_rows(data: bytes) -> list[tuple[Any, ...]]:
     ]
 
 
+EXCEL_OFFSET = re.compile(r'"([+-]\d\d:\d\d(?::\d\d)?)"$')
+
+
+def excel_time(cell: Any) -> datetime | str | None:
+    """A time cell as an aware datetime: its wall time with the UTC offset its number format
+    shows. A text cell (a time Excel cannot hold) is returned as it is."""
+    if not isinstance(cell.value, datetime):
+        return cell.value
+    assert cell.number_format.startswith("yyyy-mm-dd hh:mm:ss.000 ")
+    offset = EXCEL_OFFSET.search(cell.number_format)
+    assert offset is not None, cell.number_format
+    return datetime.fromisoformat(cell.value.isoformat() + offset.group(1))
+
+
+def xlsx_times(data: bytes) -> tuple[str, list[datetime | str | None]]:
+    """The time column's header and its cells (see :func:`excel_time`)."""
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    column = COLUMNS.index("created_at") + 1
+    header, *cells = (row[0] for row in sheet.iter_rows(min_col=column, max_col=column))
+    return header.value, [excel_time(cell) for cell in cells]
+
+
 def read_xlsx(data: bytes) -> list[dict[str, Any]]:
     header, *rows = xlsx_rows(data)
-    assert header == COLUMNS
-    return [_from_text_cells(dict(zip(COLUMNS, row, strict=True))) for row in rows]
+    assert header[1].startswith("created_at (") and header[:1] + header[2:] == (
+        COLUMNS[:1] + COLUMNS[2:]
+    )
+    records = [_from_text_cells(dict(zip(COLUMNS, row, strict=True))) for row in rows]
+    for record, time in zip(records, xlsx_times(data)[1], strict=True):
+        record["created_at"] = time.isoformat() if isinstance(time, datetime) else time
+    return records
+
+
+def pop_times(rows: list[dict[str, Any]]) -> list[datetime | None]:
+    return [
+        None if r["created_at"] is None else datetime.fromisoformat(r.pop("created_at"))
+        for r in rows
+    ]
+
+
+def assert_same_to_the_millisecond(
+    got: list[datetime | None], expected: list[datetime | None]
+) -> None:
+    """Excel shows times to the millisecond, and readers round them there."""
+    assert len(got) == len(expected)
+    for have, want in zip(got, expected, strict=True):
+        assert (have is None) == (want is None)
+        if have is not None and want is not None:
+            assert abs(have - want) <= timedelta(microseconds=500), (have, want)
+            assert have.utcoffset() == want.utcoffset(), (have, want)
 
 
 def read_parquet(data: bytes) -> list[dict[str, Any]]:
@@ -195,6 +241,8 @@ def test_export_holds_the_rows_sql_returns(demo: DemoDatabase, fmt: str) -> None
     assert written == len(expected)
     got = READERS[fmt](out.getvalue())
     assert [r["id"] for r in got] == [r["id"] for r in expected]
+    if fmt == "xlsx":  # date-times, to the millisecond
+        assert_same_to_the_millisecond(pop_times(got), pop_times(expected))
     assert [{k: r[k] for k in expected[0]} for r in got] == expected
     assert calls[0] == (0, len(expected)) and calls[-1] == (len(expected), len(expected))
     assert len(calls) == 1 + -(-len(expected) // 64)  # once before the rows, once per chunk
@@ -413,6 +461,57 @@ def test_excel_shortens_an_over_long_cell_and_says_so(db_url: str) -> None:
     assert len(xlsx[0]["description"]) <= 32_767
     assert "shortened for Excel: 40,000 characters" in xlsx[0]["description"]
     assert csv_rows[0]["description"] == long_text
+
+
+def test_excel_times_are_date_times_in_the_display_timezone(demo: DemoDatabase) -> None:
+    header, times = xlsx_times(export_bytes(demo.source, WEEK, demo.now, "xlsx"))
+    assert header == "created_at (Europe/Berlin)"
+    assert times and all(isinstance(t, datetime) for t in times)
+    assert {t.utcoffset() for t in times if isinstance(t, datetime)} == {
+        timedelta(hours=2),
+        timedelta(hours=1),
+    }  # the week spans the end of summer time: each cell shows its own offset
+    expected = [datetime.fromisoformat(r["created_at"]) for r in expected_week(demo, "xlsx")]
+    assert_same_to_the_millisecond(times, expected)  # type: ignore[arg-type]
+
+
+# Stored (naive UTC) -> the cell in Berlin: a date-time (its wall time and offset), or text
+# where Excel cannot hold the time, or empty when there is none.
+EXCEL_EDGES: list[tuple[datetime | None, datetime | str | None]] = [
+    (datetime(2026, 10, 25, 0, 30), datetime.fromisoformat("2026-10-25T02:30:00+02:00")),
+    (datetime(2026, 10, 25, 1, 30), datetime.fromisoformat("2026-10-25T02:30:00+01:00")),
+    (datetime(1900, 2, 28, 23, 0), datetime.fromisoformat("1900-03-01T00:00:00+01:00")),
+    (datetime(1900, 2, 28, 22, 59, 59), "1900-02-28T23:59:59+01:00"),  # Excel's phantom leap day
+    (datetime(1, 1, 1), "0001-01-01T00:53:28+00:53:28"),  # Berlin's local mean time
+    (datetime(9999, 12, 31, 21, 0), datetime.fromisoformat("9999-12-31T22:00:00+01:00")),
+    (datetime(9999, 12, 31, 22, 59, 59, 999999), "9999-12-31T23:59:59.999999+01:00"),
+    (datetime(9999, 12, 31, 23, 30), "9999-12-31T23:30:00+00:00"),  # past 9999 in Berlin: UTC
+    (None, None),
+]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_excel_keeps_times_it_cannot_hold_as_text_and_a_missing_time_empty(
+    db_url: str, fmt: str
+) -> None:
+    rows = [{"description": f"edge {i}", "created_at": t} for i, (t, _) in enumerate(EXCEL_EDGES)]
+    berlin = AuditFilter(range="all", tz="Europe/Berlin")
+    with source_with_rows(db_url, rows) as source:
+        data = export_bytes(source, berlin, NOW, fmt, newest_first=False)
+    by_description = {r["description"]: r for r in READERS[fmt](data)}
+    got = [by_description[f"edge {i}"]["created_at"] for i in range(len(EXCEL_EDGES))]
+    if fmt == "csv":  # every time as text: what the Excel text cells must match
+        wanted = [
+            None if e is None else e if isinstance(e, str) else e.isoformat()
+            for _, e in EXCEL_EDGES
+        ]
+        assert got == wanted
+        return
+    wanted = [e.isoformat() if isinstance(e, datetime) else e for _, e in EXCEL_EDGES]
+    assert got == wanted
+    header, cells = xlsx_times(data)
+    assert header == "created_at (Europe/Berlin)"
+    assert sum(isinstance(c, datetime) for c in cells) == 4
 
 
 @pytest.mark.parametrize("text", ["a" * 32_767, "a" * 40_000, "😀" * 20_000, "a😀" * 12_000])
