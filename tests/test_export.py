@@ -27,6 +27,7 @@ from openpyxl.utils.escape import unescape
 
 from audit.config import ConfigError, load_settings
 from audit.db import Source, check_database, create_readonly_engine
+from audit.dimensions import REGISTRY
 from audit.export import (
     COLUMNS,
     FORMATS,
@@ -40,6 +41,7 @@ from audit.export import (
 )
 from audit.export import __main__ as cli
 from audit.export.cells import neutralize
+from audit.export.filename import MAX_NAME_LENGTH
 from audit.export.formats import EXCEL_MAX_ROWS, fit_excel_cell
 from audit.export.log import read_log
 from audit.filters import AuditFilter
@@ -614,40 +616,109 @@ def test_the_browser_export_cap_is_a_setting() -> None:
 # File names
 
 
+BERLIN_WEEK = {"range": "custom", "tz": "Europe/Berlin", "start": WEEK_START, "end": WEEK_END}
+SAFE_NAME = re.compile(r"[A-Za-z0-9._+-]+")
+
+
 @pytest.mark.parametrize(
     ("flt", "fmt", "expected"),
     [
         (
             AuditFilter(range="7d", tz="Europe/Berlin"),
             "csv",
-            "audit-events_2026-11-13T1200+0100_to_2026-11-20T1200+0100"
-            "_exported-2026-11-27T230512Z.csv",
+            "audit-explorer_2026-11-13T1200_2026-11-20T1200.csv",
         ),
         (
-            AuditFilter(range="all"),
-            "parquet",
-            "audit-events_all-time_exported-2026-11-27T230512Z.parquet",
+            AuditFilter(
+                range="custom",
+                tz="Europe/Berlin",
+                start=datetime(2026, 11, 13, tzinfo=BERLIN),
+                end=datetime(2026, 11, 20, tzinfo=BERLIN),
+                severities=("high",),
+                users=(10,),
+            ),
+            "csv",
+            "audit-explorer_2026-11-13_2026-11-20_severity-high_user-10.csv",
         ),
+        (AuditFilter(range="all"), "parquet", "audit-explorer_all-time.parquet"),
         (
             AuditFilter(
                 range="custom", tz="America/New_York", end=datetime(2026, 11, 1, tzinfo=UTC)
             ),
             "xlsx",
-            "audit-events_until_2026-10-31T2000-0400_exported-2026-11-27T230512Z.xlsx",
+            "audit-explorer_until-2026-10-31T2000.xlsx",
         ),
         (
-            AuditFilter(range="custom", start=datetime(2026, 11, 1, 6, 30, tzinfo=UTC)),
+            AuditFilter(range="custom", start=datetime(2026, 11, 1, 6, 30, 15, tzinfo=UTC)),
             "jsonl",
-            "audit-events_from_2026-11-01T0630+0000_exported-2026-11-27T230512Z.jsonl",
+            "audit-explorer_from-2026-11-01T063015.jsonl",
+        ),
+        (
+            AuditFilter(
+                range="all",
+                actions=("login", "logout", "delete", "export"),
+                ip=("192.0.2.*",),
+                excludes=("category:billing", "action:export"),
+                text="failed Zürich",
+            ),
+            "csv",
+            "audit-explorer_all-time_action-login+logout+delete+1-more_ip-192.0.2.x"
+            "_not-category-billing_not-action-export_search-failed-Zurich.csv",
         ),
     ],
 )
-def test_export_filename(flt: AuditFilter, fmt: str, expected: str) -> None:
-    now = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
-    exported_at = datetime(2026, 11, 28, 0, 5, 12, tzinfo=BERLIN)
-    name = export_filename(flt, now, fmt, exported_at)
+def test_export_filename_says_what_the_file_holds(
+    flt: AuditFilter, fmt: str, expected: str
+) -> None:
+    name = export_filename(flt, datetime(2026, 11, 20, 11, 0, tzinfo=UTC), fmt)
     assert name == expected
-    assert re.fullmatch(r"[A-Za-z0-9._+-]+", name)
+    assert SAFE_NAME.fullmatch(name)
+
+
+HOSTILE_VALUES = ["../../etc/passwd", "a\x00b\nc", "😀" * 40, "CON", ".hidden", "-rf", "x" * 500]
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES)
+def test_export_filename_has_safe_characters_only(value: str) -> None:
+    flt = AuditFilter(range="all", actions=(value,), resource_id=value, text=value)
+    name = export_filename(flt, NOW, "csv")
+    assert SAFE_NAME.fullmatch(name) and name.startswith("audit-explorer_all-time_")
+    assert not any(part.startswith((".", "-")) for part in name.split("_"))
+
+
+def test_export_filename_is_bounded_and_says_what_it_left_out() -> None:
+    many = AuditFilter(
+        **BERLIN_WEEK,
+        **{d.field: ("v" * 40, "w" * 40, "y", "z") for d in REGISTRY if d.multi},
+        resource_id="r" * 60,
+        session_id="s" * 60,
+        request_id="q" * 60,
+        text="t" * 60,
+    )
+    name = export_filename(many, NOW, "parquet")
+    assert len(name) <= MAX_NAME_LENGTH
+    assert name.startswith("audit-explorer_2026-10-22_2026-10-29_severity-")
+    assert re.search(r"_\d+-more-filters\.parquet$", name), name
+    assert SAFE_NAME.fullmatch(name)
+
+
+def test_export_filename_for_a_viewer_names_no_identity() -> None:
+    flt = AuditFilter(
+        **BERLIN_WEEK,
+        severities=("high",),
+        users=(10,),
+        ip=("203.0.113.7",),
+        agents=("curl/8.0",),
+        session_id="s-1",
+        excludes=("user:11", "action:login"),
+        text="alice@example.com",
+    )
+    analyst = export_filename(flt, NOW, "csv")
+    viewer = export_filename(flt, NOW, "csv", masked=True)
+    assert "_user-10_ip-203.0.113.7_" in analyst
+    assert viewer == (
+        "audit-explorer_2026-10-22_2026-10-29_severity-high_agent-curl-8.0_not-action-login.csv"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -680,15 +751,53 @@ def test_cli_writes_the_file_and_reports_it(
     path_line, count_line = capsys.readouterr().out.splitlines()
     path = Path(path_line)
     assert path.parent == out_dir
-    assert re.fullmatch(
-        r"audit-events_2026-10-22T0000\+0200_to_2026-10-29T0000\+0100"
-        r"_exported-\d{4}-\d\d-\d\dT\d{6}Z\.jsonl",
-        path.name,
-    )
+    assert path.name == "audit-explorer_2026-10-22_2026-10-29_severity-low+high+unset.jsonl"
+    assert path.name == export_filename(WEEK, demo.now, "jsonl")  # as the browser names it
     expected_ids = [r["id"] for r in expected_week(demo, "jsonl")]
     assert [r["id"] for r in read_jsonl(path.read_bytes())] == expected_ids
     assert count_line == f"{len(expected_ids)} rows"
     assert sorted(p.name for p in out_dir.iterdir()) == [path.name]
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_pins_now_from_the_query(
+    demo: DemoDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``now=`` in the query ends a relative range there, as on the pages."""
+    now = datetime(2026, 10, 29, 12, 0, tzinfo=UTC)
+    query = "range=7d&tz=UTC&severity=high&now=2026-10-29T13:00:00%2B01:00"
+    assert (
+        cli.main(["--db", demo.url, "--format", "jsonl", "--query", query, "--out", f"{tmp_path}/"])
+        == 0
+    )
+    captured = capsys.readouterr()
+    path = Path(captured.out.splitlines()[0])
+    assert path.name == "audit-explorer_2026-10-22T1200_2026-10-29T1200_severity-high.jsonl"
+    pinned = AuditFilter(range="7d", tz="UTC", severities=("high",))
+    expected_ids = [r["id"] for r in read_jsonl(export_bytes(demo.source, pinned, now, "jsonl"))]
+    assert expected_ids and [r["id"] for r in read_jsonl(path.read_bytes())] == expected_ids
+    assert "notice" not in captured.err
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_ignores_a_bad_now_with_a_notice(
+    demo: DemoDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = "range=1h&now=tomorrow"
+    assert cli.main(["--db", demo.url, "--query", query, "--out", f"{tmp_path}/"]) == 0
+    assert "notice: Ignored now='tomorrow'" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_chosen_name_never_replaces_an_earlier_file(
+    demo: DemoDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--db", demo.url, "--query", week_query() + "&action=login", "--out", f"{tmp_path}/"]
+    assert cli.main(args) == 0 and cli.main(args) == 0
+    first, second = (Path(line) for line in capsys.readouterr().out.splitlines()[::2])
+    stem = "audit-explorer_2026-10-22_2026-10-29_severity-low+high+unset_action-login"
+    assert (first.name, second.name) == (f"{stem}.csv", f"{stem}_copy-2.csv")
+    assert first.read_bytes() == second.read_bytes()
 
 
 @pytest.mark.usefixtures("cli_env")

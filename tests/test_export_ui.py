@@ -86,7 +86,8 @@ def test_export_is_prepared_counted_and_logged(
     ]
     next(b for b in at.button if b.label == "Prepare file").click().run()
     assert not at.exception
-    assert any(f"{total:,} rows written" in c.value for c in at.caption), (
+    name = "audit-explorer_2026-11-13_2026-11-20_action-login.csv"
+    assert any(f"{total:,} rows written to {md_escape(name)}" in c.value for c in at.caption), (
         [c.value for c in at.caption],
         [e.value for e in at.error],
         [w.value for w in at.warning],
@@ -97,6 +98,7 @@ def test_export_is_prepared_counted_and_logged(
     entries = read_log(log)
     assert len(entries) == 1
     assert entries[0]["rows"] == total and entries[0]["format"] == "csv"
+    assert entries[0]["file"] == name
     assert entries[0]["filter"]["action"] == ["login"]
     assert oct(log.stat().st_mode & 0o777) == "0o600"
 
@@ -132,7 +134,10 @@ def test_a_prepared_export_is_not_kept_in_the_session(
     assert not at.exception
     assert list(at.download_button) == []
     assert _session_bytes(at) == 0
-    assert any(md_escape("Downloaded audit-events_") in c.value for c in at.caption)
+    assert any(
+        md_escape("Downloaded audit-explorer_2026-11-13_2026-11-20_action-login.csv") in c.value
+        for c in at.caption
+    )
     assert len(offered) == 1  # the file was not offered again
 
 
