@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import shlex
 import subprocess
@@ -10,9 +11,11 @@ import sys
 import tempfile
 import urllib.parse
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -139,6 +142,24 @@ def test_a_prepared_export_is_not_kept_in_the_session(
         for c in at.caption
     )
     assert len(offered) == 1  # the file was not offered again
+
+
+def test_an_excel_export_holds_times_in_the_chosen_timezone(
+    demo: DemoDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offered: list[Any]
+) -> None:
+    env = {"AUDIT_DB_URL": demo.url, "AUDIT_EXPORT_LOG": str(tmp_path / "log.jsonl")}
+    berlin = WINDOW | {"tz": "Europe/Berlin"}
+    at = run_page("pages/explorer.py", env, monkeypatch, action="login", **berlin)
+    at.radio(key="export.fmt").set_value("xlsx").run()
+    next(b for b in at.button if b.label == "Prepare file").click().run()
+    assert not at.exception
+    (content,) = offered
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    header, first = sheet.iter_rows(max_row=2, values_only=True)
+    assert header[1] == "created_at (Europe/Berlin)" and isinstance(first[1], datetime)
+    assert [b.proto.label for b in at.get("download_button")] == ["Download Excel"]
+    name = "audit-explorer_2026-11-13T0100_2026-11-20T0100_action-login.xlsx"  # Berlin's hours
+    assert any(md_escape(name) in c.value for c in at.caption)
 
 
 def test_export_over_the_browser_cap_points_to_the_command_line(
