@@ -99,6 +99,26 @@ def anchored_now(moment: datetime, step: timedelta) -> datetime:
     return midnight + slots * step
 
 
+NOW_PARAM = "now"  # the URL parameter that fixes the moment relative ranges end at
+NOW_YEARS = (1900, 9000)  # far enough from datetime's limits for every range and period
+
+
+def parse_now(text: str) -> datetime | None:
+    """``now=<ISO time>`` (pages and the export command alike) as an aware UTC moment (naive
+    means UTC), or ``None`` when it is not a time between the years of ``NOW_YEARS``."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment if NOW_YEARS[0] <= moment.year <= NOW_YEARS[1] else None
+
+
+def ignored_now(text: str) -> str:
+    """The notice for a ``now=`` that :func:`parse_now` refused."""
+    return f"Ignored now={text[:40]!r}: not a date and time between 1900 and 9000."
+
+
 def choose_bucket(span: timedelta | None) -> str:
     """Bucket width for a range of this length (``None``: unknown, use weeks)."""
     if span is None:

@@ -27,6 +27,7 @@ from openpyxl.utils.escape import unescape
 
 from audit.config import ConfigError, load_settings
 from audit.db import Source, check_database, create_readonly_engine
+from audit.dimensions import REGISTRY
 from audit.export import (
     COLUMNS,
     FORMATS,
@@ -40,6 +41,7 @@ from audit.export import (
 )
 from audit.export import __main__ as cli
 from audit.export.cells import neutralize
+from audit.export.filename import MAX_NAME_LENGTH
 from audit.export.formats import EXCEL_MAX_ROWS, fit_excel_cell
 from audit.export.log import read_log
 from audit.filters import AuditFilter
@@ -141,10 +143,56 @@ def xlsx_rows(data: bytes) -> list[tuple[Any, ...]]:
     ]
 
 
+EXCEL_OFFSET = re.compile(r'"([+-]\d\d:\d\d(?::\d\d)?)"$')
+
+
+def excel_time(cell: Any) -> datetime | str | None:
+    """A time cell as an aware datetime: its wall time with the UTC offset its number format
+    shows. A text cell (a time Excel cannot hold) is returned as it is."""
+    if not isinstance(cell.value, datetime):
+        return cell.value
+    assert cell.number_format.startswith("yyyy-mm-dd hh:mm:ss.000 ")
+    offset = EXCEL_OFFSET.search(cell.number_format)
+    assert offset is not None, cell.number_format
+    return datetime.fromisoformat(cell.value.isoformat() + offset.group(1))
+
+
+def xlsx_times(data: bytes) -> tuple[str, list[datetime | str | None]]:
+    """The time column's header and its cells (see :func:`excel_time`)."""
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    column = COLUMNS.index("created_at") + 1
+    header, *cells = (row[0] for row in sheet.iter_rows(min_col=column, max_col=column))
+    return header.value, [excel_time(cell) for cell in cells]
+
+
 def read_xlsx(data: bytes) -> list[dict[str, Any]]:
     header, *rows = xlsx_rows(data)
-    assert header == COLUMNS
-    return [_from_text_cells(dict(zip(COLUMNS, row, strict=True))) for row in rows]
+    assert header[1].startswith("created_at (") and header[:1] + header[2:] == (
+        COLUMNS[:1] + COLUMNS[2:]
+    )
+    records = [_from_text_cells(dict(zip(COLUMNS, row, strict=True))) for row in rows]
+    for record, time in zip(records, xlsx_times(data)[1], strict=True):
+        record["created_at"] = time.isoformat() if isinstance(time, datetime) else time
+    return records
+
+
+def pop_times(rows: list[dict[str, Any]]) -> list[datetime | None]:
+    return [
+        None if r["created_at"] is None else datetime.fromisoformat(r.pop("created_at"))
+        for r in rows
+    ]
+
+
+def assert_same_to_the_millisecond(
+    got: list[datetime | None], expected: list[datetime | None]
+) -> None:
+    """Excel shows times to the millisecond, and readers round them there."""
+    assert len(got) == len(expected)
+    for have, want in zip(got, expected, strict=True):
+        assert (have is None) == (want is None)
+        if have is not None and want is not None:
+            assert abs(have - want) <= timedelta(microseconds=500), (have, want)
+            assert have.utcoffset() == want.utcoffset(), (have, want)
 
 
 def read_parquet(data: bytes) -> list[dict[str, Any]]:
@@ -195,6 +243,8 @@ def test_export_holds_the_rows_sql_returns(demo: DemoDatabase, fmt: str) -> None
     assert written == len(expected)
     got = READERS[fmt](out.getvalue())
     assert [r["id"] for r in got] == [r["id"] for r in expected]
+    if fmt == "xlsx":  # date-times, to the millisecond
+        assert_same_to_the_millisecond(pop_times(got), pop_times(expected))
     assert [{k: r[k] for k in expected[0]} for r in got] == expected
     assert calls[0] == (0, len(expected)) and calls[-1] == (len(expected), len(expected))
     assert len(calls) == 1 + -(-len(expected) // 64)  # once before the rows, once per chunk
@@ -415,6 +465,57 @@ def test_excel_shortens_an_over_long_cell_and_says_so(db_url: str) -> None:
     assert csv_rows[0]["description"] == long_text
 
 
+def test_excel_times_are_date_times_in_the_display_timezone(demo: DemoDatabase) -> None:
+    header, times = xlsx_times(export_bytes(demo.source, WEEK, demo.now, "xlsx"))
+    assert header == "created_at (Europe/Berlin)"
+    assert times and all(isinstance(t, datetime) for t in times)
+    assert {t.utcoffset() for t in times if isinstance(t, datetime)} == {
+        timedelta(hours=2),
+        timedelta(hours=1),
+    }  # the week spans the end of summer time: each cell shows its own offset
+    expected = [datetime.fromisoformat(r["created_at"]) for r in expected_week(demo, "xlsx")]
+    assert_same_to_the_millisecond(times, expected)  # type: ignore[arg-type]
+
+
+# Stored (naive UTC) -> the cell in Berlin: a date-time (its wall time and offset), or text
+# where Excel cannot hold the time, or empty when there is none.
+EXCEL_EDGES: list[tuple[datetime | None, datetime | str | None]] = [
+    (datetime(2026, 10, 25, 0, 30), datetime.fromisoformat("2026-10-25T02:30:00+02:00")),
+    (datetime(2026, 10, 25, 1, 30), datetime.fromisoformat("2026-10-25T02:30:00+01:00")),
+    (datetime(1900, 2, 28, 23, 0), datetime.fromisoformat("1900-03-01T00:00:00+01:00")),
+    (datetime(1900, 2, 28, 22, 59, 59), "1900-02-28T23:59:59+01:00"),  # Excel's phantom leap day
+    (datetime(1, 1, 1), "0001-01-01T00:53:28+00:53:28"),  # Berlin's local mean time
+    (datetime(9999, 12, 31, 21, 0), datetime.fromisoformat("9999-12-31T22:00:00+01:00")),
+    (datetime(9999, 12, 31, 22, 59, 59, 999999), "9999-12-31T23:59:59.999999+01:00"),
+    (datetime(9999, 12, 31, 23, 30), "9999-12-31T23:30:00+00:00"),  # past 9999 in Berlin: UTC
+    (None, None),
+]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_excel_keeps_times_it_cannot_hold_as_text_and_a_missing_time_empty(
+    db_url: str, fmt: str
+) -> None:
+    rows = [{"description": f"edge {i}", "created_at": t} for i, (t, _) in enumerate(EXCEL_EDGES)]
+    berlin = AuditFilter(range="all", tz="Europe/Berlin")
+    with source_with_rows(db_url, rows) as source:
+        data = export_bytes(source, berlin, NOW, fmt, newest_first=False)
+    by_description = {r["description"]: r for r in READERS[fmt](data)}
+    got = [by_description[f"edge {i}"]["created_at"] for i in range(len(EXCEL_EDGES))]
+    if fmt == "csv":  # every time as text: what the Excel text cells must match
+        wanted = [
+            None if e is None else e if isinstance(e, str) else e.isoformat()
+            for _, e in EXCEL_EDGES
+        ]
+        assert got == wanted
+        return
+    wanted = [e.isoformat() if isinstance(e, datetime) else e for _, e in EXCEL_EDGES]
+    assert got == wanted
+    header, cells = xlsx_times(data)
+    assert header == "created_at (Europe/Berlin)"
+    assert sum(isinstance(c, datetime) for c in cells) == 4
+
+
 @pytest.mark.parametrize("text", ["a" * 32_767, "a" * 40_000, "😀" * 20_000, "a😀" * 12_000])
 def test_fit_excel_cell_stays_within_excels_limit(text: str) -> None:
     fitted = fit_excel_cell(text)
@@ -515,40 +616,109 @@ def test_the_browser_export_cap_is_a_setting() -> None:
 # File names
 
 
+BERLIN_WEEK = {"range": "custom", "tz": "Europe/Berlin", "start": WEEK_START, "end": WEEK_END}
+SAFE_NAME = re.compile(r"[A-Za-z0-9._+-]+")
+
+
 @pytest.mark.parametrize(
     ("flt", "fmt", "expected"),
     [
         (
             AuditFilter(range="7d", tz="Europe/Berlin"),
             "csv",
-            "audit-events_2026-11-13T1200+0100_to_2026-11-20T1200+0100"
-            "_exported-2026-11-27T230512Z.csv",
+            "audit-explorer_2026-11-13T1200_2026-11-20T1200.csv",
         ),
         (
-            AuditFilter(range="all"),
-            "parquet",
-            "audit-events_all-time_exported-2026-11-27T230512Z.parquet",
+            AuditFilter(
+                range="custom",
+                tz="Europe/Berlin",
+                start=datetime(2026, 11, 13, tzinfo=BERLIN),
+                end=datetime(2026, 11, 20, tzinfo=BERLIN),
+                severities=("high",),
+                users=(10,),
+            ),
+            "csv",
+            "audit-explorer_2026-11-13_2026-11-20_severity-high_user-10.csv",
         ),
+        (AuditFilter(range="all"), "parquet", "audit-explorer_all-time.parquet"),
         (
             AuditFilter(
                 range="custom", tz="America/New_York", end=datetime(2026, 11, 1, tzinfo=UTC)
             ),
             "xlsx",
-            "audit-events_until_2026-10-31T2000-0400_exported-2026-11-27T230512Z.xlsx",
+            "audit-explorer_until-2026-10-31T2000.xlsx",
         ),
         (
-            AuditFilter(range="custom", start=datetime(2026, 11, 1, 6, 30, tzinfo=UTC)),
+            AuditFilter(range="custom", start=datetime(2026, 11, 1, 6, 30, 15, tzinfo=UTC)),
             "jsonl",
-            "audit-events_from_2026-11-01T0630+0000_exported-2026-11-27T230512Z.jsonl",
+            "audit-explorer_from-2026-11-01T063015.jsonl",
+        ),
+        (
+            AuditFilter(
+                range="all",
+                actions=("login", "logout", "delete", "export"),
+                ip=("192.0.2.*",),
+                excludes=("category:billing", "action:export"),
+                text="failed Zürich",
+            ),
+            "csv",
+            "audit-explorer_all-time_action-login+logout+delete+1-more_ip-192.0.2.x"
+            "_not-category-billing_not-action-export_search-failed-Zurich.csv",
         ),
     ],
 )
-def test_export_filename(flt: AuditFilter, fmt: str, expected: str) -> None:
-    now = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
-    exported_at = datetime(2026, 11, 28, 0, 5, 12, tzinfo=BERLIN)
-    name = export_filename(flt, now, fmt, exported_at)
+def test_export_filename_says_what_the_file_holds(
+    flt: AuditFilter, fmt: str, expected: str
+) -> None:
+    name = export_filename(flt, datetime(2026, 11, 20, 11, 0, tzinfo=UTC), fmt)
     assert name == expected
-    assert re.fullmatch(r"[A-Za-z0-9._+-]+", name)
+    assert SAFE_NAME.fullmatch(name)
+
+
+HOSTILE_VALUES = ["../../etc/passwd", "a\x00b\nc", "😀" * 40, "CON", ".hidden", "-rf", "x" * 500]
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES)
+def test_export_filename_has_safe_characters_only(value: str) -> None:
+    flt = AuditFilter(range="all", actions=(value,), resource_id=value, text=value)
+    name = export_filename(flt, NOW, "csv")
+    assert SAFE_NAME.fullmatch(name) and name.startswith("audit-explorer_all-time_")
+    assert not any(part.startswith((".", "-")) for part in name.split("_"))
+
+
+def test_export_filename_is_bounded_and_says_what_it_left_out() -> None:
+    many = AuditFilter(
+        **BERLIN_WEEK,
+        **{d.field: ("v" * 40, "w" * 40, "y", "z") for d in REGISTRY if d.multi},
+        resource_id="r" * 60,
+        session_id="s" * 60,
+        request_id="q" * 60,
+        text="t" * 60,
+    )
+    name = export_filename(many, NOW, "parquet")
+    assert len(name) <= MAX_NAME_LENGTH
+    assert name.startswith("audit-explorer_2026-10-22_2026-10-29_severity-")
+    assert re.search(r"_\d+-more-filters\.parquet$", name), name
+    assert SAFE_NAME.fullmatch(name)
+
+
+def test_export_filename_for_a_viewer_names_no_identity() -> None:
+    flt = AuditFilter(
+        **BERLIN_WEEK,
+        severities=("high",),
+        users=(10,),
+        ip=("203.0.113.7",),
+        agents=("curl/8.0",),
+        session_id="s-1",
+        excludes=("user:11", "action:login"),
+        text="alice@example.com",
+    )
+    analyst = export_filename(flt, NOW, "csv")
+    viewer = export_filename(flt, NOW, "csv", masked=True)
+    assert "_user-10_ip-203.0.113.7_" in analyst
+    assert viewer == (
+        "audit-explorer_2026-10-22_2026-10-29_severity-high_agent-curl-8.0_not-action-login.csv"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -581,15 +751,53 @@ def test_cli_writes_the_file_and_reports_it(
     path_line, count_line = capsys.readouterr().out.splitlines()
     path = Path(path_line)
     assert path.parent == out_dir
-    assert re.fullmatch(
-        r"audit-events_2026-10-22T0000\+0200_to_2026-10-29T0000\+0100"
-        r"_exported-\d{4}-\d\d-\d\dT\d{6}Z\.jsonl",
-        path.name,
-    )
+    assert path.name == "audit-explorer_2026-10-22_2026-10-29_severity-low+high+unset.jsonl"
+    assert path.name == export_filename(WEEK, demo.now, "jsonl")  # as the browser names it
     expected_ids = [r["id"] for r in expected_week(demo, "jsonl")]
     assert [r["id"] for r in read_jsonl(path.read_bytes())] == expected_ids
     assert count_line == f"{len(expected_ids)} rows"
     assert sorted(p.name for p in out_dir.iterdir()) == [path.name]
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_pins_now_from_the_query(
+    demo: DemoDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``now=`` in the query ends a relative range there, as on the pages."""
+    now = datetime(2026, 10, 29, 12, 0, tzinfo=UTC)
+    query = "range=7d&tz=UTC&severity=high&now=2026-10-29T13:00:00%2B01:00"
+    assert (
+        cli.main(["--db", demo.url, "--format", "jsonl", "--query", query, "--out", f"{tmp_path}/"])
+        == 0
+    )
+    captured = capsys.readouterr()
+    path = Path(captured.out.splitlines()[0])
+    assert path.name == "audit-explorer_2026-10-22T1200_2026-10-29T1200_severity-high.jsonl"
+    pinned = AuditFilter(range="7d", tz="UTC", severities=("high",))
+    expected_ids = [r["id"] for r in read_jsonl(export_bytes(demo.source, pinned, now, "jsonl"))]
+    assert expected_ids and [r["id"] for r in read_jsonl(path.read_bytes())] == expected_ids
+    assert "notice" not in captured.err
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_ignores_a_bad_now_with_a_notice(
+    demo: DemoDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = "range=1h&now=tomorrow"
+    assert cli.main(["--db", demo.url, "--query", query, "--out", f"{tmp_path}/"]) == 0
+    assert "notice: Ignored now='tomorrow'" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_chosen_name_never_replaces_an_earlier_file(
+    demo: DemoDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--db", demo.url, "--query", week_query() + "&action=login", "--out", f"{tmp_path}/"]
+    assert cli.main(args) == 0 and cli.main(args) == 0
+    first, second = (Path(line) for line in capsys.readouterr().out.splitlines()[::2])
+    stem = "audit-explorer_2026-10-22_2026-10-29_severity-low+high+unset_action-login"
+    assert (first.name, second.name) == (f"{stem}.csv", f"{stem}_copy-2.csv")
+    assert first.read_bytes() == second.read_bytes()
 
 
 @pytest.mark.usefixtures("cli_env")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import shlex
 import subprocess
@@ -10,9 +11,11 @@ import sys
 import tempfile
 import urllib.parse
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -86,7 +89,8 @@ def test_export_is_prepared_counted_and_logged(
     ]
     next(b for b in at.button if b.label == "Prepare file").click().run()
     assert not at.exception
-    assert any(f"{total:,} rows written" in c.value for c in at.caption), (
+    name = "audit-explorer_2026-11-13_2026-11-20_action-login.csv"
+    assert any(f"{total:,} rows written to {md_escape(name)}" in c.value for c in at.caption), (
         [c.value for c in at.caption],
         [e.value for e in at.error],
         [w.value for w in at.warning],
@@ -97,6 +101,7 @@ def test_export_is_prepared_counted_and_logged(
     entries = read_log(log)
     assert len(entries) == 1
     assert entries[0]["rows"] == total and entries[0]["format"] == "csv"
+    assert entries[0]["file"] == name
     assert entries[0]["filter"]["action"] == ["login"]
     assert oct(log.stat().st_mode & 0o777) == "0o600"
 
@@ -132,8 +137,29 @@ def test_a_prepared_export_is_not_kept_in_the_session(
     assert not at.exception
     assert list(at.download_button) == []
     assert _session_bytes(at) == 0
-    assert any(md_escape("Downloaded audit-events_") in c.value for c in at.caption)
+    assert any(
+        md_escape("Downloaded audit-explorer_2026-11-13_2026-11-20_action-login.csv") in c.value
+        for c in at.caption
+    )
     assert len(offered) == 1  # the file was not offered again
+
+
+def test_an_excel_export_holds_times_in_the_chosen_timezone(
+    demo: DemoDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offered: list[Any]
+) -> None:
+    env = {"AUDIT_DB_URL": demo.url, "AUDIT_EXPORT_LOG": str(tmp_path / "log.jsonl")}
+    berlin = WINDOW | {"tz": "Europe/Berlin"}
+    at = run_page("pages/explorer.py", env, monkeypatch, action="login", **berlin)
+    at.radio(key="export.fmt").set_value("xlsx").run()
+    next(b for b in at.button if b.label == "Prepare file").click().run()
+    assert not at.exception
+    (content,) = offered
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    header, first = sheet.iter_rows(max_row=2, values_only=True)
+    assert header[1] == "created_at (Europe/Berlin)" and isinstance(first[1], datetime)
+    assert [b.proto.label for b in at.get("download_button")] == ["Download Excel"]
+    name = "audit-explorer_2026-11-13T0100_2026-11-20T0100_action-login.xlsx"  # Berlin's hours
+    assert any(md_escape(name) in c.value for c in at.caption)
 
 
 def test_export_over_the_browser_cap_points_to_the_command_line(

@@ -25,9 +25,8 @@ from audit.filters import FILTER_PARAM_NAMES, MAX_TEXT_LENGTH, AuditFilter, esca
 from audit.plans import DEFAULT_BREAKDOWN
 from audit.queries import PAGE_SIZES, Cursor, decode_cursor, encode_cursor
 from audit.security import THRESHOLD_PARAMS
-from audit.timerange import CUSTOM, PRESETS
+from audit.timerange import CUSTOM, PRESETS, parse_now
 from audit.ui.security import KEY as SECURITY_KEY
-from audit.ui.urlstate import parse_now
 from tests.support.apptest import run_page
 from tests.support.databases import DemoDatabase
 from tests.support.hostile import IMG, SAME_TIME

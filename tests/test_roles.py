@@ -102,6 +102,7 @@ def test_viewer_sees_masked_totals_and_no_rows(signed_in_app) -> None:
         at = signed_in_app(VIEWER, page, id="1")
         assert not at.exception
         assert "viewer" in page_text(at) and not at.dataframe
+        assert not any(b.label == "Prepare file" for b in at.button)  # no row export either
 
 
 def test_unknown_and_signed_out_users_get_nothing(signed_in_app) -> None:

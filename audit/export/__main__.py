@@ -13,6 +13,7 @@ import sys
 import tempfile
 import urllib.parse
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,7 +33,7 @@ from audit.export.log import export_log_path, log_export
 from audit.export.rows import ExportRefused
 from audit.export.write import write_export
 from audit.filters import AuditFilter
-from audit.timerange import utc_now
+from audit.timerange import NOW_PARAM, ignored_now, parse_now, utc_now
 
 EXIT_REFUSED = 1
 EXIT_FAILED = 2  # database unreachable or unusable, or the export failed
@@ -53,10 +54,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--query",
         default="",
         help="the dashboard's URL query, e.g. 'range=7d&tz=Europe/Berlin&severity=high' "
-        "(a whole dashboard URL works too; empty: the dashboard's default, the last 7 days)",
+        "(a whole dashboard URL works too; empty: the dashboard's default, the last 7 days); "
+        "now=<ISO time> ends a relative range there, as on the pages",
     )
     parser.add_argument("--db", help="database URL (default: the dashboard's AUDIT_DB_URL)")
-    parser.add_argument("--out", help="directory or file to write (default: this directory)")
+    parser.add_argument(
+        "--out",
+        help="directory or file to write (default: this directory). In a directory the file "
+        "is named as the Explorer names it (page, range, filters), never replacing a file",
+    )
     parser.add_argument(
         "--oldest-first", action="store_true", help="oldest events first (default newest)"
     )
@@ -75,13 +81,34 @@ def _query_params(query: str) -> dict[str, list[str]]:
 
 
 def _target_path(out: str | None, filename: str) -> Path:
+    """``out`` itself when it names a file; else a new file named ``filename`` in ``out``
+    (or here), beside any earlier export of the same name (``_copy-2``, ...)."""
     if out is None:
-        return Path.cwd() / filename
+        return _unused(Path.cwd() / filename)
     target = Path(out)
     if target.is_dir() or out.endswith(("/", os.sep)):
         target.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new folder: owner-only
-        return target / filename
+        return _unused(target / filename)
     return target
+
+
+def _unused(path: Path) -> Path:
+    """``path``, or the first ``<stem>_copy-N<suffix>`` that does not exist yet."""
+    candidate, copy = path, 1
+    while candidate.exists() or candidate.is_symlink():
+        copy += 1
+        candidate = path.with_name(f"{path.stem}_copy-{copy}{path.suffix}")
+    return candidate
+
+
+def _query_now(params: dict[str, list[str]]) -> tuple[datetime, list[str]]:
+    """``now=`` of the query, as the pages read it; else this moment (with a notice when
+    the query's ``now`` is not a time)."""
+    text = params.get(NOW_PARAM, [""])[-1]
+    moment = parse_now(text) if text else None
+    if moment is not None:
+        return moment, []
+    return utc_now(), [ignored_now(text)] if text else []
 
 
 def os_user() -> str:
@@ -152,8 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return _fail(f"error: {exc}")
-    flt, notices = AuditFilter.from_params(_query_params(args.query), settings.default_timezone)
-    for notice in notices:
+    params = _query_params(args.query)
+    flt, notices = AuditFilter.from_params(params, settings.default_timezone)
+    now, now_notices = _query_now(params)
+    for notice in notices + now_notices:
         print(f"notice: {notice}", file=sys.stderr)
     timeout = args.timeout or settings.statement_timeout_seconds
     try:
@@ -161,18 +190,19 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, sa.exc.ArgumentError) as exc:
         return _fail(f"error: {exc}")
     try:
-        return _run(engine, flt, args, settings.export_row_cap)
+        return _run(engine, flt, now, args, settings.export_row_cap)
     finally:
         engine.dispose()
 
 
-def _run(engine: sa.Engine, flt: AuditFilter, args: argparse.Namespace, cap: int) -> int:
+def _run(
+    engine: sa.Engine, flt: AuditFilter, now: datetime, args: argparse.Namespace, cap: int
+) -> int:
     report = check_database(engine)
     if report.source is None:
         return _fail(f"error: {report.message}\n{report.fix}")
     source = report.source
-    now = utc_now()
-    target = _target_path(args.out, export_filename(flt, now, args.format, now))
+    target = _target_path(args.out, export_filename(flt, now, args.format))
     progress = _terminal_progress if sys.stderr.isatty() else None
 
     def write(out: BinaryIO) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -75,8 +74,7 @@ def _show_refusal(refused: ExportRefused) -> None:
 
 
 def _prepare(ctx: PageContext, fmt: str, total: int, check: CheckTotal) -> PreparedExport:
-    exported_at = datetime.now(UTC)
-    name = export_filename(ctx.filter, ctx.now, fmt, exported_at)
+    name = export_filename(ctx.filter, ctx.now, fmt, masked=ctx.role.masked)
     bar = st.progress(0.0, text=f"Writing {total:,} rows…")
 
     def progress(done: int, count: int) -> None:

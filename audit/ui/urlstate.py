@@ -3,14 +3,22 @@ widgets and URL in step in both directions."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import streamlit as st
 
 from audit.filters import FILTER_PARAM_NAMES, AuditFilter
-from audit.timerange import RELATIVE_STEP, anchored_now, is_valid_timezone, utc_now
+from audit.timerange import (
+    NOW_PARAM,
+    RELATIVE_STEP,
+    anchored_now,
+    ignored_now,
+    is_valid_timezone,
+    parse_now,
+    utc_now,
+)
 from audit.ui.safe import md_escape
 
 _MISSING = object()
@@ -59,9 +67,6 @@ def set_params(**values: str | None) -> None:
             st.query_params[key] = value
 
 
-NOW_PARAM = "now"
-
-
 def query_now() -> tuple[datetime, bool]:
     """The moment relative ranges end at, and whether the URL fixed it (``now=<ISO>``,
     for reports that must come out the same every time). Otherwise the end of the current
@@ -71,23 +76,8 @@ def query_now() -> tuple[datetime, bool]:
         moment = parse_now(text)
         if moment is not None:
             return moment, True
-        st.warning(
-            md_escape(f"Ignored now={text[:40]!r}: not a date and time between 1900 and 9000.")
-        )
+        st.warning(md_escape(ignored_now(text)))
     return anchored_now(utc_now(), RELATIVE_STEP), False
-
-
-NOW_YEARS = (1900, 9000)  # far enough from datetime's limits for every range and period
-
-
-def parse_now(text: str) -> datetime | None:
-    """``now=<ISO time>`` as an aware UTC moment (naive means UTC), or ``None``."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-    return moment if NOW_YEARS[0] <= moment.year <= NOW_YEARS[1] else None
 
 
 def is_report() -> bool:
