@@ -46,7 +46,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from audit.db import Source
-from audit.dialect import DUCKDB, POSTGRESQL, SQLITE
+from audit.dialect import (
+    DUCKDB,
+    POSTGRESQL,
+    SQLITE,
+    naive_utc_time,
+    readable_time,
+    time_text_bounds,
+)
 from audit.schema import audit_logs, users
 
 log = logging.getLogger(__name__)
@@ -164,11 +171,22 @@ class Slice:
     end: datetime | None
     null_time: bool = False
 
-    def clause(self, table: sa.Table, last_id: int) -> sa.ColumnElement[bool]:
+    def clause(
+        self, table: sa.Table, last_id: int, dialect: str = DUCKDB
+    ) -> sa.ColumnElement[bool]:
+        """On a SQLite source a value that is no time (other text, a number) is mirrored
+        as NULL (see :func:`_source_columns`), so it belongs with the rows without a time."""
         created = table.c.created_at
         parts = [table.c.id <= last_id]
+        can_be_time = time_text_bounds(created, dialect)
         if self.null_time:
-            parts.append(created.is_(None))
+            parts.append(
+                sa.or_(created.is_(None), sa.not_(sa.and_(*can_be_time)))
+                if can_be_time
+                else created.is_(None)
+            )
+        else:
+            parts += can_be_time
         if self.start is not None:
             parts.append(created >= self.start)
         if self.end is not None:
@@ -186,8 +204,9 @@ class Slice:
 
 
 def day_slice(day: date) -> Slice:
+    """The rows of one UTC day; the last day Python holds (9999-12-31) has an open end."""
     start = datetime(day.year, day.month, day.day)
-    return Slice(start, start + timedelta(days=1))
+    return Slice(start, start + timedelta(days=1) if day < date.max else None)
 
 
 NULL_TIME = "\\N"
@@ -198,12 +217,13 @@ _UDF_NAME = "audit_mirror_fingerprint"
 def _canonical_text(values: Sequence[Any]) -> str:
     """A row's mirrored values as text, the same on every engine (see :func:`_fingerprint`)."""
     parts = []
-    for name, value in zip(MIRROR_COLUMNS, values, strict=True):
+    for name, raw in zip(MIRROR_COLUMNS, values, strict=True):
+        value = mirrored_value(name, raw)
         if value is None:
             parts.append(NULL_TIME)
         elif name == "created_at":
-            moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-            parts.append(moment.strftime("%Y-%m-%d %H:%M:%S.%f"))
+            moment = naive_utc_time(value)  # as _source_columns reads it
+            parts.append(NULL_TIME if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S.%f"))
         elif name == "success":
             parts.append("t" if value else "f")
         else:
@@ -304,10 +324,32 @@ def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def mirrored_value(name: str, value: Any) -> Any:
+    """A value as the mirror holds it. SQLite keeps whatever a program gave it: a number
+    where text belongs is kept as its text, a ``user_id`` that is not a whole number is no
+    user (the mirror's column holds numbers)."""
+    if value is None or name == "created_at":
+        return value
+    kind = _ARROW_TYPES.get(name, pa.string())
+    if kind == pa.int64():
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if kind == pa.string():
+        return value if isinstance(value, str) else str(value)
+    return value
+
+
+def _arrow_column(name: str, values: Sequence[Any]) -> pa.Array:
+    kind = _ARROW_SCHEMA.field(name).type
+    try:
+        return pa.array(values, type=kind)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # odd values from SQLite
+        return pa.array([mirrored_value(name, v) for v in values], type=kind)
+
+
 def _arrow_chunk(rows: Sequence[Sequence[Any]]) -> pa.Table:
     columns = list(zip(*rows, strict=True))
     arrays = [
-        pa.array(values, type=_ARROW_SCHEMA.field(i).type) for i, values in enumerate(columns)
+        _arrow_column(name, values) for name, values in zip(MIRROR_COLUMNS, columns, strict=True)
     ]
     return pa.Table.from_arrays(arrays, schema=_ARROW_SCHEMA)
 
@@ -321,8 +363,13 @@ def _insert_rows(conn: sa.Connection, rows: Sequence[Sequence[Any]]) -> None:
         duck.unregister("mirror_chunk")
 
 
-def _source_columns() -> list[sa.ColumnElement]:
-    return [audit_logs.c[name] for name in MIRROR_COLUMNS]
+def _source_columns(dialect: str) -> list[sa.ColumnElement]:
+    """The mirrored columns as read from the source; on SQLite ``created_at`` as a naive UTC
+    time or NULL whatever another program stored there (text in other forms, numbers)."""
+    return [
+        readable_time(audit_logs.c[name], dialect) if name == "created_at" else audit_logs.c[name]
+        for name in MIRROR_COLUMNS
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -487,7 +534,7 @@ class Mirror:
 
     def _fetch_after(self, origin: Source, last_id: int) -> list[sa.Row]:
         statement = (
-            sa.select(*_source_columns())
+            sa.select(*_source_columns(origin.dialect))
             .where(audit_logs.c.id > last_id)
             .order_by(audit_logs.c.id)
             .limit(self.chunk_rows)
@@ -544,7 +591,9 @@ class Mirror:
             yield day_slice(day), day - one_day
             day -= one_day
         yield Slice(None, day_slice(first).start), first - one_day
-        yield Slice(day_slice(last).end, None), first - one_day
+        after_last = day_slice(last).end
+        if after_last is not None:
+            yield Slice(after_last, None), first - one_day
         yield Slice(None, None, null_time=True), None
 
     def _verify(
@@ -565,7 +614,8 @@ class Mirror:
 
     def _differs(self, origin: Source, piece: Slice, last_id: int) -> bool:
         with origin.connect() as conn:
-            theirs = _summary(conn, audit_logs, piece.clause(audit_logs, last_id))
+            where = piece.clause(audit_logs, last_id, origin.dialect)
+            theirs = _summary(conn, audit_logs, where)
         with self.engine.connect() as conn:
             ours = _summary(conn, mirror_logs, piece.clause(mirror_logs, last_id))
         return theirs != ours
@@ -577,8 +627,9 @@ class Mirror:
             after = 0
             while True:
                 statement = (
-                    sa.select(*_source_columns())
-                    .where(piece.clause(audit_logs, last_id), audit_logs.c.id > after)
+                    sa.select(*_source_columns(origin.dialect))
+                    .where(piece.clause(audit_logs, last_id, origin.dialect))
+                    .where(audit_logs.c.id > after)
                     .order_by(audit_logs.c.id)
                     .limit(self.chunk_rows)
                 )
