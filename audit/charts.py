@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
+from audit.dimensions import WEEKDAYS as WEEKDAY_KEYS  # the weekday filter's URL values
 from audit.vocab import OUTCOME_COLORS, UNCATEGORIZED, level_label, order_severities, severity_color
 
 BUCKET_TITLES = {"minute": "per minute", "hour": "per hour", "day": "per day", "week": "per week"}
@@ -332,30 +333,39 @@ def severity_category_heatmap(frame: pd.DataFrame) -> go.Figure:
 
 
 def rhythm_heatmap(frame: pd.DataFrame, tz: str) -> go.Figure:
-    """Weekday rows by hour-of-day columns in the display timezone (every cell drawn),
-    coloured on a log scale."""
+    """Weekday rows by hour-of-day columns in the display timezone (every cell drawn), as
+    square markers coloured on a log scale, so a click on a cell drills like a bar: each
+    carries its weekday (``mon``), hour and count."""
     grid = frame.pivot_table(
         index="weekday", columns="hour", values="count", aggfunc="sum", fill_value=0
     ).reindex(index=range(1, 8), columns=range(24), fill_value=0)
-    counts = grid.to_numpy()[::-1]
-    logs, colorbar = _log_scale([int(v) for v in counts.flatten()])
+    cells = [(day, hour, int(grid.at[day, hour])) for day in range(7, 0, -1) for hour in range(24)]
+    logs, colorbar = _log_scale([n for _, _, n in cells])
     figure = go.Figure(
-        go.Heatmap(
-            z=[[math.log10(int(v) + 1) for v in row] for row in counts],
-            customdata=counts,
-            x=[f"{h:02d}" for h in range(24)],
-            y=list(WEEKDAYS[::-1]),
-            colorscale=HEAT_SCALE,
-            zmin=0,
-            zmax=max([*logs, 1.0]),
-            colorbar=colorbar,
-            hovertemplate="%{y} %{x}:00: %{customdata:,}<extra></extra>",
-            xgap=1,
-            ygap=1,
+        go.Scatter(
+            x=[f"{hour:02d}" for _, hour, _ in cells],
+            y=[WEEKDAYS[day - 1] for day, _, _ in cells],
+            mode="markers",
+            marker={
+                "symbol": "square",
+                "size": 17,
+                "color": logs,
+                "colorscale": HEAT_SCALE,
+                "cmin": 0,
+                "cmax": max([*logs, 1.0]),
+                "colorbar": colorbar,
+                "line": {"width": 0},
+            },
+            customdata=[[WEEKDAY_KEYS[day - 1], hour, n] for day, hour, n in cells],
+            hovertemplate="%{y} %{x}:00–%{x}:59: %{customdata[2]:,} events<extra></extra>",
         )
     )
     _layout(figure, "Activity rhythm: weekday by hour of day", height=320)
-    figure.update_layout(xaxis_title=f"Hour of day ({tz})", yaxis_title="Weekday")
+    figure.update_layout(
+        xaxis={"title": {"text": f"Hour of day ({tz})"}, "type": "category", "tickangle": 0},
+        yaxis={"title": {"text": "Weekday"}, "type": "category"},
+        showlegend=False,
+    )
     return figure
 
 

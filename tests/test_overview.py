@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from audit import queries
+from audit import charts, drill, queries
+from audit.dimensions import WEEKDAYS
 from audit.filters import AuditFilter
 from audit.vocab import (
     HIGH_SEVERITIES,
@@ -119,6 +120,27 @@ def test_activity_rhythm_is_in_the_display_timezone(
     assert dict(
         zip(zip(got["weekday"], got["hour"], strict=True), got["count"], strict=True)
     ) == dict(expected)
+
+
+@pytest.mark.parametrize("name", OVERVIEW_FILTERS)
+def test_a_rhythm_cell_drills_to_exactly_its_events(demo: DemoDatabase, name: str) -> None:
+    """Every weekday row, every hour column and the busiest and quietest cells of the chart
+    open a filter that counts what the cell shows (local time, across a DST change)."""
+    flt = OVERVIEW_FILTERS[name]
+    rhythm = queries.activity_rhythm(demo.source, flt, demo.now)
+    figure = charts.rhythm_heatmap(rhythm, flt.tz)
+    cells = sorted(map(tuple, figure.data[0].customdata), key=lambda cell: cell[2])
+    assert len(cells) == 7 * 24 and sum(n for *_, n in cells) == rhythm["count"].sum()
+    for day, hour, count in [*cells[:2], *[c for c in cells if c[2]][:2], *cells[-2:]]:
+        target = drill.from_rhythm_point(flt, {"customdata": [day, hour, count]})
+        assert target is not None
+        assert queries.count_events(demo.source, target, demo.now) == count, (day, hour)
+    for day, number in zip(WEEKDAYS, range(1, 8), strict=True):
+        row = int(rhythm.loc[rhythm["weekday"] == number, "count"].sum())
+        assert queries.count_events(demo.source, flt.with_values(weekdays=(day,)), demo.now) == row
+    for hour in range(24):
+        column = int(rhythm.loc[rhythm["hour"] == hour, "count"].sum())
+        assert queries.count_events(demo.source, flt.with_values(hours=(hour,)), demo.now) == column
 
 
 # --- The page itself, through AppTest ------------------------------------------------

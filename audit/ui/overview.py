@@ -15,7 +15,7 @@ from audit.ui import data
 from audit.ui.unusual import unusual_list
 from audit.ui.urlstate import set_params, sync_widget, widget_changed
 from audit.ui.view import PageContext
-from audit.ui.widgets import CHART_CONFIG, STATIC_CHART_CONFIG, drill_chart
+from audit.ui.widgets import drill_chart
 
 
 def url_breakdown() -> str:
@@ -152,8 +152,9 @@ def heatmap_section(ctx: PageContext, plan: plans.OverviewPlan) -> None:
             static=ctx.report or ctx.role.masked,
         )
     with right:
-        rhythm = data.fetch(plan.rhythm, ctx.source, ctx.now)
-        config = STATIC_CHART_CONFIG if ctx.report else CHART_CONFIG
-        st.plotly_chart(
-            charts.rhythm_heatmap(rhythm, ctx.filter.tz), config=config, width="stretch"
+        drill_chart(
+            charts.rhythm_heatmap(data.fetch(plan.rhythm, ctx.source, ctx.now), ctx.filter.tz),
+            "heatmap.rhythm",
+            lambda p: drill.from_rhythm_point(ctx.filter, p),
+            static=ctx.report or ctx.role.masked,
         )
