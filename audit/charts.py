@@ -333,38 +333,45 @@ def severity_category_heatmap(frame: pd.DataFrame) -> go.Figure:
 
 
 def rhythm_heatmap(frame: pd.DataFrame, tz: str) -> go.Figure:
-    """Weekday rows by hour-of-day columns in the display timezone (every cell drawn), as
-    square markers coloured on a log scale, so a click on a cell drills like a bar: each
-    carries its weekday (``mon``), hour and count."""
+    """Weekday rows by hour-of-day columns in the display timezone (every cell drawn),
+    coloured on a log scale. A heatmap emits no selection in Streamlit, so an invisible
+    square marker over each cell carries its weekday (``mon``), hour and count: a click
+    on a cell drills like a bar, and its hover says what the cell counts."""
     grid = frame.pivot_table(
         index="weekday", columns="hour", values="count", aggfunc="sum", fill_value=0
     ).reindex(index=range(1, 8), columns=range(24), fill_value=0)
-    cells = [(day, hour, int(grid.at[day, hour])) for day in range(7, 0, -1) for hour in range(24)]
-    logs, colorbar = _log_scale([n for _, _, n in cells])
+    days = list(range(7, 0, -1))  # Monday on top
+    hours = [f"{hour:02d}" for hour in range(24)]
+    counts = [[int(grid.at[day, hour]) for hour in range(24)] for day in days]
+    logs, colorbar = _log_scale([n for row in counts for n in row])
     figure = go.Figure(
-        go.Scatter(
-            x=[f"{hour:02d}" for _, hour, _ in cells],
-            y=[WEEKDAYS[day - 1] for day, _, _ in cells],
-            mode="markers",
-            marker={
-                "symbol": "square",
-                "size": 17,
-                "color": logs,
-                "colorscale": HEAT_SCALE,
-                "cmin": 0,
-                "cmax": max([*logs, 1.0]),
-                "colorbar": colorbar,
-                "line": {"width": 0},
-            },
-            customdata=[[WEEKDAY_KEYS[day - 1], hour, n] for day, hour, n in cells],
-            hovertemplate="%{y} %{x}:00–%{x}:59: %{customdata[2]:,} events<extra></extra>",
+        go.Heatmap(
+            z=[[math.log10(n + 1) for n in row] for row in counts],
+            x=hours,
+            y=[WEEKDAYS[day - 1] for day in days],
+            colorscale=HEAT_SCALE,
+            zmin=0,
+            zmax=max([*logs, 1.0]),
+            colorbar=colorbar,
+            hoverinfo="skip",
+            xgap=1,
+            ygap=1,
         )
+    )
+    cells = [(day, hour, counts[row][hour]) for row, day in enumerate(days) for hour in range(24)]
+    figure.add_scatter(
+        x=[hours[hour] for _, hour, _ in cells],
+        y=[WEEKDAYS[day - 1] for day, _, _ in cells],
+        mode="markers",
+        marker={"symbol": "square", "size": 14, "opacity": 0},
+        customdata=[[WEEKDAY_KEYS[day - 1], hour, n] for day, hour, n in cells],
+        hovertemplate="%{y} %{x}:00–%{x}:59: %{customdata[2]:,} events<extra></extra>",
+        showlegend=False,
     )
     _layout(figure, "Activity rhythm: weekday by hour of day", height=320)
     figure.update_layout(
-        xaxis={"title": {"text": f"Hour of day ({tz})"}, "type": "category", "tickangle": 0},
+        xaxis={"title": {"text": f"Hour of day ({tz})"}, "type": "category"},
         yaxis={"title": {"text": "Weekday"}, "type": "category"},
-        showlegend=False,
     )
     return figure
 

@@ -133,7 +133,7 @@ def test_a_rhythm_cell_drills_to_exactly_its_events(demo: DemoDatabase, name: st
     flt = OVERVIEW_FILTERS[name]
     rhythm = queries.activity_rhythm(demo.source, flt, demo.now)
     figure = charts.rhythm_heatmap(rhythm, flt.tz)
-    cells = sorted(map(tuple, figure.data[0].customdata), key=lambda cell: cell[2])
+    cells = sorted(map(tuple, figure.data[1].customdata), key=lambda cell: cell[2])
     assert len(cells) == 7 * 24 and sum(n for *_, n in cells) == rhythm["count"].sum()
     for day, hour, count in [*cells[:2], *[c for c in cells if c[2]][:2], *cells[-2:]]:
         target = drill.from_rhythm_point(flt, {"customdata": [day, hour, count]})
