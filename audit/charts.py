@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
+from audit.dimensions import WEEKDAYS as WEEKDAY_KEYS  # the weekday filter's URL values
 from audit.vocab import OUTCOME_COLORS, UNCATEGORIZED, level_label, order_severities, severity_color
 
 BUCKET_TITLES = {"minute": "per minute", "hour": "per hour", "day": "per day", "week": "per week"}
@@ -333,29 +334,45 @@ def severity_category_heatmap(frame: pd.DataFrame) -> go.Figure:
 
 def rhythm_heatmap(frame: pd.DataFrame, tz: str) -> go.Figure:
     """Weekday rows by hour-of-day columns in the display timezone (every cell drawn),
-    coloured on a log scale."""
+    coloured on a log scale. A heatmap emits no selection in Streamlit, so an invisible
+    square marker over each cell carries its weekday (``mon``), hour and count: a click
+    on a cell drills like a bar, and its hover says what the cell counts."""
     grid = frame.pivot_table(
         index="weekday", columns="hour", values="count", aggfunc="sum", fill_value=0
     ).reindex(index=range(1, 8), columns=range(24), fill_value=0)
-    counts = grid.to_numpy()[::-1]
-    logs, colorbar = _log_scale([int(v) for v in counts.flatten()])
+    days = list(range(7, 0, -1))  # Monday on top
+    hours = [f"{hour:02d}" for hour in range(24)]
+    counts = [[int(grid.at[day, hour]) for hour in range(24)] for day in days]
+    logs, colorbar = _log_scale([n for row in counts for n in row])
     figure = go.Figure(
         go.Heatmap(
-            z=[[math.log10(int(v) + 1) for v in row] for row in counts],
-            customdata=counts,
-            x=[f"{h:02d}" for h in range(24)],
-            y=list(WEEKDAYS[::-1]),
+            z=[[math.log10(n + 1) for n in row] for row in counts],
+            x=hours,
+            y=[WEEKDAYS[day - 1] for day in days],
             colorscale=HEAT_SCALE,
             zmin=0,
             zmax=max([*logs, 1.0]),
             colorbar=colorbar,
-            hovertemplate="%{y} %{x}:00: %{customdata:,}<extra></extra>",
+            hoverinfo="skip",
             xgap=1,
             ygap=1,
         )
     )
+    cells = [(day, hour, counts[row][hour]) for row, day in enumerate(days) for hour in range(24)]
+    figure.add_scatter(
+        x=[hours[hour] for _, hour, _ in cells],
+        y=[WEEKDAYS[day - 1] for day, _, _ in cells],
+        mode="markers",
+        marker={"symbol": "square", "size": 14, "opacity": 0},
+        customdata=[[WEEKDAY_KEYS[day - 1], hour, n] for day, hour, n in cells],
+        hovertemplate="%{y} %{x}:00–%{x}:59: %{customdata[2]:,} events<extra></extra>",
+        showlegend=False,
+    )
     _layout(figure, "Activity rhythm: weekday by hour of day", height=320)
-    figure.update_layout(xaxis_title=f"Hour of day ({tz})", yaxis_title="Weekday")
+    figure.update_layout(
+        xaxis={"title": {"text": f"Hour of day ({tz})"}, "type": "category"},
+        yaxis={"title": {"text": "Weekday"}, "type": "category"},
+    )
     return figure
 
 

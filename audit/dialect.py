@@ -4,7 +4,6 @@ dialect-neutral Core. DuckDB has PostgreSQL's ``date_trunc`` and ``extract``."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,14 +110,24 @@ def json_text(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[str]:
 def _utc_offset(
     column: sa.ColumnElement, tz: str, start: datetime, end: datetime
 ) -> sa.ColumnElement[int]:
-    segments = offset_segments(tz, start, end)
+    return _offset_search(column, offset_segments(tz, start, end))
+
+
+def _offset_search(
+    column: sa.ColumnElement, segments: tuple[tuple[datetime, int], ...]
+) -> sa.ColumnElement[int]:
+    """The offset of the segment holding the time, as nested CASEs that halve the segments
+    at each step: an open range (every transition since 1970) costs a row a few comparisons,
+    not a hundred."""
     if len(segments) == 1:
         return sa.literal(segments[0][1])
-    whens = [
-        (column < sa.literal(boundary, sa.DateTime), sa.literal(previous[1]))
-        for previous, (boundary, _) in itertools.pairwise(segments)
-    ]
-    return sa.case(*whens, else_=sa.literal(segments[-1][1]))
+    middle = len(segments) // 2
+    boundary = sa.literal(segments[middle][0], sa.DateTime)
+    earlier, later = segments[:middle], segments[middle:]
+    return sa.case(
+        (column < boundary, _offset_search(column, earlier)),
+        else_=_offset_search(column, later),
+    )
 
 
 def local_time(

@@ -30,6 +30,8 @@ LIKE_ESCAPE = "\\"
 INT32_MAX = 2**31 - 1  # audit_logs.id, audit_logs.user_id and users.id are 32-bit in Enclava
 NO_VALUE = "(none)"
 SYSTEM_USER = "system"  # the user filter's word for events without a user
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # URL values, Monday first
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 class Match(Enum):
@@ -42,6 +44,8 @@ class Match(Enum):
     EXACT = "exact"  # one exact value
     LEVEL = "level"  # severity levels, each including its synonyms (high includes error)
     SECURITY = "security"  # "yes" for Enclava's security events, "no" for the rest
+    WEEKDAY = "weekday"  # days of the week (mon ... sun) in the display timezone
+    HOUR = "hour"  # hours of the day (0 ... 23) in the display timezone
 
 
 class Mask(Enum):
@@ -78,6 +82,11 @@ class Dimension:
         return self.match is not Match.EXACT
 
     @property
+    def local(self) -> bool:
+        """Matched on the local time in the filter's timezone, not on a stored value."""
+        return self.match in (Match.WEEKDAY, Match.HOUR)
+
+    @property
     def empty(self) -> tuple[()] | str:
         return () if self.multi else ""
 
@@ -96,12 +105,18 @@ class Dimension:
             return severity_level_expression(self.sql_column)
         if self.match is Match.SECURITY:
             return sa.case((security_event_clause(), "yes"), else_="no")
+        if self.local:
+            raise ValueError(f"{self.name!r} is counted by the local time: see activity_rhythm")
         return self.sql_column
 
     def label(self, value: Any) -> str:
         """The words shown for a grouped value (NULL becomes the null label)."""
         if value is None:
             return self.null_label or NO_VALUE
+        if self.match is Match.WEEKDAY and value in WEEKDAYS:
+            return WEEKDAY_NAMES[WEEKDAYS.index(value)]
+        if self.match is Match.HOUR and isinstance(value, int):
+            return f"{value:02d}:00–{value + 1:02d}:00"
         return str(value)
 
     def typed(self, text: str) -> int | str | None:
@@ -116,6 +131,10 @@ class Dimension:
             return None
         if self.match is Match.SECURITY and text not in ("yes", "no"):
             return None
+        if self.match is Match.WEEKDAY:
+            return text if text in WEEKDAYS else None
+        if self.match is Match.HOUR:
+            return parse_whole_number(text, 0, 23)
         return text
 
     def chosen(self, value: tuple[Any, ...] | str) -> list[str]:
@@ -124,9 +143,17 @@ class Dimension:
             return [str(v) for v in value]
         return [value] if value else []
 
-    def clause(self, values: Sequence[Any], dialect_name: str) -> sa.ColumnElement[bool]:
-        """Rows that match the chosen values (several are OR-ed, tags AND-ed)."""
+    def clause(
+        self,
+        values: Sequence[Any],
+        dialect_name: str,
+        local: sa.ColumnElement | None = None,
+    ) -> sa.ColumnElement[bool]:
+        """Rows that match the chosen values (several are OR-ed, tags AND-ed). ``local``:
+        ``created_at`` in the display timezone, for the dimensions of local time."""
         column = self.sql_column
+        if self.local:
+            return self._local_clause(values, dialect_name, local)
         if self.match is Match.OUTCOME:
             return sa.or_(*(_outcome_is(column, v) for v in values))
         if self.match is Match.ALL_TAGS:
@@ -147,6 +174,16 @@ class Dimension:
         if self.null_label is not None and self.null_label in values:
             parts.append(column.is_(None))
         return sa.or_(*parts)
+
+    def _local_clause(
+        self, values: Sequence[Any], dialect_name: str, local: sa.ColumnElement | None
+    ) -> sa.ColumnElement[bool]:
+        if local is None:
+            raise ValueError(f"{self.name!r} needs the local time of created_at")
+        if self.match is Match.WEEKDAY:
+            days = sorted({WEEKDAYS.index(v) + 1 for v in values})  # ISO: Monday = 1
+            return dialect.iso_weekday(local, dialect_name).in_(days)
+        return dialect.hour_of_day(local, dialect_name).in_(sorted(set(values)))
 
     def excluded(self, value: Any) -> sa.ColumnElement[bool]:
         """Rows whose value differs (NULL counts as different, unless NULL is excluded)."""
@@ -267,6 +304,14 @@ REGISTRY: tuple[Dimension, ...] = (
         null_label=NO_VALUE, excludable=True, explorer_facet=True, drillable=True,
     ),
     Dimension("tag", "tag", "tags", "Tag", "tags", match=Match.ALL_TAGS, mirrored=False),
+    Dimension(
+        "weekday", "weekday", "weekdays", "Weekday", "created_at", match=Match.WEEKDAY,
+        drillable=True, hint="mon, tue, wed, thu, fri, sat or sun, in the display timezone",
+    ),
+    Dimension(
+        "hour", "hour", "hours", "Hour of day", "created_at", match=Match.HOUR,
+        drillable=True, hint="0 to 23 (14 is 14:00–15:00), in the display timezone",
+    ),
     Dimension(
         "resource_id", "resource_id", "resource_id", "Resource id", "resource_id",
         match=Match.EXACT, mask=Mask.TEXT,

@@ -87,3 +87,12 @@ def from_heatmap_point(flt: AuditFilter, point: Mapping[str, Any]) -> AuditFilte
     if len(data) < 2:
         return None
     return flt.with_values(severities=(str(data[0]),), categories=(str(data[1]),))
+
+
+def from_rhythm_point(flt: AuditFilter, point: Mapping[str, Any]) -> AuditFilter | None:
+    """A weekday x hour cell of the activity rhythm (local time in ``flt.tz``)."""
+    data = _customdata(point)
+    if len(data) < 2:
+        return None
+    by_day = narrow(flt, "weekday", data[0])
+    return narrow(by_day, "hour", data[1]) if by_day is not None else None

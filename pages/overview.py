@@ -6,6 +6,7 @@ from audit.ui import data
 from audit.ui.overview import (
     heatmap_section,
     overview_plan,
+    stands_out_section,
     top_section,
     unusual_section,
     volume_section,
@@ -21,6 +22,7 @@ kpis = data.fetch(plan.kpis, ctx.source, ctx.now)
 kpi_row(kpis, ctx)
 
 if kpis.current["Events"]:
+    stands_out_section(ctx, plan, kpis)
     findings = unusual_section(ctx, plan)
     volume_section(ctx, plan, findings)
     top_section(ctx, plan)

@@ -28,7 +28,7 @@ else:
     sections.kpi_section(ctx, plan, found)
 
     st.header("Incidents")
-    triage_list(ctx, found, chip_inputs(ctx, found))
+    triage_list(ctx, found, chip_inputs(ctx, found), sections.page_link(ctx, extra))
 
     st.header("Failed logins")
     sections.failed_logins_section(ctx, plan, extra)
@@ -37,4 +37,4 @@ else:
     sections.high_events_section(ctx, plan)
 
     st.header("Privilege changes and API-key lifecycle")
-    sections.lifecycle_section(ctx, plan, thresholds)
+    sections.lifecycle_section(ctx, plan, thresholds, extra)

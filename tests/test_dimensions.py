@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -24,7 +26,7 @@ from tests.support.databases import DemoDatabase
 ALL = AuditFilter(range="all")
 ROWS_SQL = """
 SELECT severity, category, action, resource_type, success, user_id, ip_address, user_agent,
-       CAST(tags AS TEXT) AS tags, resource_id, session_id, request_id
+       CAST(tags AS TEXT) AS tags, resource_id, session_id, request_id, created_at
 FROM audit_logs
 """
 Row = dict[str, Any]
@@ -32,6 +34,12 @@ Row = dict[str, Any]
 
 def _tags(row: Row) -> list[str]:
     return json.loads(row["tags"]) if row["tags"] else []
+
+
+def _utc(row: Row) -> datetime:
+    """The row's time (UTC, the filters' default timezone), whichever way the driver gives it."""
+    moment = row["created_at"]
+    return moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
 
 
 def _outcome(row: Row) -> str:
@@ -53,6 +61,8 @@ GROUND_TRUTH: dict[str, Callable[[Row], list[Any]]] = {
     "ip": lambda r: [r["ip_address"]],
     "agent": lambda r: [r["user_agent"]],
     "tag": _tags,
+    "weekday": lambda r: [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[_utc(r).weekday()]],
+    "hour": lambda r: [_utc(r).hour],
     "resource_id": lambda r: [r["resource_id"]],
     "session_id": lambda r: [r["session_id"]],
     "request_id": lambda r: [r["request_id"]],
@@ -183,9 +193,8 @@ def test_filters_on_columns_the_mirror_lacks_stay_on_the_source() -> None:
 
 @pytest.mark.parametrize("dimension", [d for d in REGISTRY if d.drillable], ids=lambda d: d.name)
 def test_a_drill_narrows_to_the_clicked_value(dimension: Dimension) -> None:
-    value = {"outcome": "failure", "user": 17, "security": "yes", "severity": "high"}.get(
-        dimension.name, "abc"
-    )
+    examples = {"outcome": "failure", "user": 17, "security": "yes", "severity": "high"}
+    value = (examples | {"weekday": "tue", "hour": 14}).get(dimension.name, "abc")
     narrowed = drill.from_top_point(ALL, dimension.name, {"customdata": [value]})
     assert narrowed is not None
     assert getattr(narrowed, dimension.field) == ((value,) if dimension.multi else value)
@@ -236,3 +245,32 @@ def test_an_id_out_of_range_in_the_url_is_a_notice_not_a_filter() -> None:
 def test_an_unknown_dimension_is_refused_by_the_model() -> None:
     with pytest.raises(TypeError):
         AuditFilter(colours=("red",))
+
+
+@pytest.mark.parametrize("tz", ["Europe/Berlin", "Asia/Kolkata"])
+def test_weekday_and_hour_are_the_local_time_on_every_engine(
+    demo: DemoDatabase, table: list[Row], mirrored: Source, tz: str
+) -> None:
+    """An open range (the offsets of every year) across the end of summer time: the same
+    rows plain Python places on Sunday 02:00-04:00 in ``tz``, on the source and the mirror."""
+    zone = ZoneInfo(tz)
+    local = [_utc(row).replace(tzinfo=UTC).astimezone(zone) for row in table]
+    expected = sum(m.isoweekday() == 7 and m.hour in (2, 3) for m in local)
+    flt, notices = AuditFilter.from_params(
+        {"range": "all", "tz": tz, "weekday": "sun", "hour": ["2", "3"]}
+    )
+    assert notices == [] and (flt.weekdays, flt.hours) == (("sun",), (2, 3))
+    assert expected > 0
+    assert queries.count_events(demo.source, flt, demo.now) == expected
+    assert queries.count_events(mirrored, flt, demo.now) == expected
+    assert f"Weekday: Sunday ({tz})" in describe_filter(flt)
+    assert f"Hour of day: 02:00–03:00, 03:00–04:00 ({tz})" in describe_filter(flt)
+
+
+@pytest.mark.parametrize(
+    ("weekday", "hour"), [("7", "24"), ("monday", "-1"), ("Mon", "1.5"), ("x", "２"), ("", "")]
+)
+def test_a_bad_weekday_or_hour_is_a_notice(weekday: str, hour: str) -> None:
+    flt, notices = AuditFilter.from_params({"weekday": weekday, "hour": hour})
+    assert (flt.weekdays, flt.hours) == ((), ())
+    assert len(notices) == (2 if weekday else 0)

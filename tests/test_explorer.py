@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import sqlalchemy as sa
@@ -294,3 +295,25 @@ def test_page_text_never_renders_table_text_as_markdown(
     options = [o for el in at.multiselect for o in el.options]
     assert any(o.startswith(hostile) for o in options)
     assert hostile in event_fields(at)["Action"]  # an escaped HTML cell, shown as text
+
+
+def test_the_explorer_report_says_which_events_it_shows(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_page(
+        "pages/explorer.py", {"AUDIT_DB_URL": demo.url}, monkeypatch, report="1", **WINDOW
+    )
+    assert not at.exception
+    total = demo.scalar(f"SELECT count(*) FROM audit_logs WHERE {WINDOW_SQL}")
+    assert total > 50
+    captions = [c.value for c in at.caption]
+    assert f"The newest 50 of {total:,} events" in captions
+    (more,) = [c for c in captions if c.startswith("… and")]
+    match = re.fullmatch(
+        r"… and ([\d,]+) more events: \[see them all in the Explorer\]\((.+)\)", more
+    )
+    assert match is not None and int(match[1].replace(",", "")) == total - 50
+    url = urlparse(match[2])
+    assert url.path == "explorer" and "report" not in parse_qs(url.query)
+    shown, notices = AuditFilter.from_params(parse_qs(url.query))
+    assert not notices and queries.count_events(demo.source, shown, demo.now) == total

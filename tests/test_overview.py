@@ -4,14 +4,18 @@ rows, on SQLite and PostgreSQL, including an empty range and a DST change."""
 from __future__ import annotations
 
 import json
+import re
+import tomllib
 from collections import Counter
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from audit import queries
+from audit import charts, drill, queries, summary
+from audit.dimensions import WEEKDAYS
 from audit.filters import AuditFilter
 from audit.vocab import (
     HIGH_SEVERITIES,
@@ -20,9 +24,10 @@ from audit.vocab import (
     level_label,
     severity_level,
 )
-from tests.support.apptest import run_page
+from tests.support.apptest import APP, run_page
 from tests.support.databases import DemoDatabase
 from tests.support.groundtruth import expected_rows, labels
+from tests.support.secrets import SECRETS, VIEWER
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OVERVIEW_FILTERS = {
@@ -121,6 +126,27 @@ def test_activity_rhythm_is_in_the_display_timezone(
     ) == dict(expected)
 
 
+@pytest.mark.parametrize("name", OVERVIEW_FILTERS)
+def test_a_rhythm_cell_drills_to_exactly_its_events(demo: DemoDatabase, name: str) -> None:
+    """Every weekday row, every hour column and the busiest and quietest cells of the chart
+    open a filter that counts what the cell shows (local time, across a DST change)."""
+    flt = OVERVIEW_FILTERS[name]
+    rhythm = queries.activity_rhythm(demo.source, flt, demo.now)
+    figure = charts.rhythm_heatmap(rhythm, flt.tz)
+    cells = sorted(map(tuple, figure.data[1].customdata), key=lambda cell: cell[2])
+    assert len(cells) == 7 * 24 and sum(n for *_, n in cells) == rhythm["count"].sum()
+    for day, hour, count in [*cells[:2], *[c for c in cells if c[2]][:2], *cells[-2:]]:
+        target = drill.from_rhythm_point(flt, {"customdata": [day, hour, count]})
+        assert target is not None
+        assert queries.count_events(demo.source, target, demo.now) == count, (day, hour)
+    for day, number in zip(WEEKDAYS, range(1, 8), strict=True):
+        row = int(rhythm.loc[rhythm["weekday"] == number, "count"].sum())
+        assert queries.count_events(demo.source, flt.with_values(weekdays=(day,)), demo.now) == row
+    for hour in range(24):
+        column = int(rhythm.loc[rhythm["hour"] == hour, "count"].sum())
+        assert queries.count_events(demo.source, flt.with_values(hours=(hour,)), demo.now) == column
+
+
 # --- The page itself, through AppTest ------------------------------------------------
 
 WINDOW = {"range": "custom", "from": "2026-10-20T00:00:00+02:00", "to": "2026-10-30T00:00:00+01:00"}
@@ -158,6 +184,72 @@ def test_overview_page_shows_ground_truth(
     top_actions = next(s for s in specs if s["layout"]["title"]["text"] == "Top actions")
     expected_top = Counter(rows["action"]).most_common(10)
     assert _total(top_actions["data"][0]["x"]) == sum(n for _, n in expected_top)
+
+
+def _summary_lines(at) -> list[str]:
+    """The bullets under "What stands out", as a reader sees them (markdown unescaped)."""
+    (block,) = [m.value for m in at.markdown if m.value.startswith("- ")]
+    return [line[2:].replace("\\", "").replace("\u200b", "") for line in block.split("\n")]
+
+
+@pytest.mark.parametrize("role", ["analyst", "viewer"])
+def test_the_report_opens_with_what_stands_out_in_numbers_from_sql(
+    demo: DemoDatabase, truth: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, role: str
+) -> None:
+    params = WINDOW | {"tz": "Europe/Berlin"}
+    monkeypatch.setenv("AUDIT_DB_URL", demo.url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    if role == "viewer":  # signed in, sign-in configured, as st.secrets gives it
+        at.user, at.secrets = VIEWER, tomllib.loads(SECRETS)
+    for key, value in (params | {"report": "1"}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    headings = [s.value for s in at.subheader]
+    assert "What stands out" in headings
+    flt, _ = AuditFilter.from_params(params)
+    previous = flt.window(demo.now).previous()
+    before = flt.with_values(
+        range="custom",
+        start=previous.start.replace(tzinfo=UTC),
+        end=previous.end.replace(tzinfo=UTC),
+    )
+    now_rows, then_rows = (
+        expected_rows(truth, flt, demo.now),
+        expected_rows(truth, before, demo.now),
+    )
+    truth_figures = queries.Kpis(truth_kpis(now_rows), truth_kpis(then_rows), comparable=True)
+    expected = summary.stands_out(truth_figures, None, masked=False)
+    lines = _summary_lines(at)
+    assert lines[: len(expected)] == expected
+    high = int(now_rows["severity"].isin(HIGH_SEVERITIES).sum())
+    assert lines[0].startswith(f"{high:,} high or critical events")
+    anomaly_lines = lines[len(expected) :]
+    assert 1 <= len(anomaly_lines) <= summary.ANOMALIES_SHOWN + 1
+    leaks = [m for line in lines for m in re.findall(r"\d+\.\d+\.\d+\.\d+|[\w.+-]+@[\w-]+\.", line)]
+    if role == "viewer":
+        assert not leaks
+
+
+def test_what_stands_out_picks_the_largest_notable_changes() -> None:
+    current = dict.fromkeys(queries.KPI_LABELS, 100) | {"Failure rate": 0.05, "Failed": 300}
+    previous = dict.fromkeys(queries.KPI_LABELS, 100) | {"Failure rate": 0.02, "Failed": 150}
+    figures = queries.Kpis(current | {"Events": 105}, previous, comparable=True)
+    assert summary.largest_changes(figures) == [
+        ("Failed", 300, 150),
+        ("Failure rate", 0.05, 0.02),  # 3 points rank as 30 %; events (+5 %) are not notable
+    ]
+    lines = summary.stands_out(figures, None, masked=False)
+    assert lines[1] == "Failed events rose by 100%: 300, against 150 in the previous period."
+    assert lines[2] == (
+        "The failure rate rose by 3.0 percentage points: 5.0%, against 2.0% in the previous period."
+    )
+    calm = queries.Kpis(previous, previous, comparable=True)
+    assert summary.stands_out(calm, None, False)[1].startswith("No key figure moved")
+    fresh = queries.Kpis(current, previous, comparable=False)
+    assert "no earlier events to compare" in summary.stands_out(fresh, None, False)[1]
+    none_high = queries.Kpis(current | {"High & critical": 0}, None)
+    assert summary.stands_out(none_high, None, False) == ["No high or critical events."]
 
 
 def _total(values) -> int:

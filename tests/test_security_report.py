@@ -9,11 +9,13 @@ import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Dataframe, Node
 
+from audit import queries, security
 from audit.access import NO_IDENTITIES
 from audit.config import load_settings
 from audit.filters import AuditFilter
@@ -27,6 +29,9 @@ from audit.security import (
 )
 from audit.security.incidents import Incident, find_incidents
 from audit.ui.security.masking import masked_summary
+from audit.ui.security.sections import REPORT_LIST
+from audit.ui.security.triage import REPORT_INCIDENTS, REPORT_PRINCIPALS
+from audit.vocab import is_security_event
 from tests.support.apptest import APP, page_text
 from tests.support.databases import DEMO_END, DemoDatabase
 from tests.support.secrets import SECRETS, VIEWER
@@ -34,7 +39,9 @@ from tests.support.stories import STORY, WEEK
 
 IPV4 = re.compile(r"\b\d+\.\d+\.\d+\.\d+\b")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.")
-ROWS_SHOWN = re.compile(r"^[\d,]+ of [\d,]+ rows shown$")
+ROWS_SHOWN = re.compile(r"^… and [\d,]+ more events")
+MORE = re.compile(r"^… and ([\d,]+) more (.+?): \[[^\]]+\]\(([^)]+)\)$")
+WHOLE_DEMO = {"range": "custom", "from": "2026-08-01T00:00:00+00:00", "to": WEEK["to"]}
 PROFILES = {
     "pages/ip.py": {"ip": STORY["brute_force"]["ip"]},
     "pages/user.py": {"id": str(STORY["takeover"]["user_id"])},
@@ -121,7 +128,7 @@ def _assert_static(at: AppTest) -> None:
 
 
 @pytest.mark.parametrize("params", [{}, {"bf_n": "15", "sp_n": "3", "ip_n": "4"}])
-def test_security_report_shows_every_incident(
+def test_security_report_shows_the_first_incidents_and_counts_the_rest(
     open_page, demo: DemoDatabase, params: dict[str, str]
 ) -> None:
     at = open_page("pages/security.py", report="1", **params)
@@ -129,8 +136,15 @@ def test_security_report_shows_every_incident(
     found = _expected_incidents(demo, **params)
     assert next(m.value for m in at.metric if m.label == "Incidents") == f"{len(found):,}"
     body = _html(at)
-    assert all(html.escape(i.story) in body for i in found if i.risk != "low")
-    assert all(html.escape(i.principal.label) in body for i in found if i.risk == "low")
+    urgent = [i for i in found if i.risk != "low"]
+    assert all(html.escape(i.story) in body for i in urgent[:REPORT_INCIDENTS])
+    assert not any(html.escape(i.story) in body for i in urgent[REPORT_INCIDENTS:])
+    low = list(dict.fromkeys(i.principal.label for i in found if i.risk == "low"))
+    assert all(html.escape(label) in body for label in low[:REPORT_PRINCIPALS])
+    more = _more_lines(at)
+    for noun, total, cap in (("incidents", len(urgent), REPORT_INCIDENTS),
+                             ("principals", len(low), REPORT_PRINCIPALS)):  # fmt: skip
+        assert more.get(noun, (0, ""))[0] == max(total - cap, 0)
     assert _leaks([body])  # analysts see addresses and emails (the scan finds them)
 
 
@@ -154,9 +168,8 @@ def test_profile_reports_are_static_and_complete(open_page, page: str) -> None:
     assert "What fired and why" in body and "User agent" in body
     events = next(m.value for m in at.metric if m.label == "Events in range")
     truncated = [c.value for c in at.caption if ROWS_SHOWN.match(c.value)]
-    assert truncated == (
-        [f"50 of {events} rows shown"] if int(events.replace(",", "")) > 50 else []
-    )
+    hidden = int(events.replace(",", "")) - 50
+    assert truncated == ([f"… and {hidden:,} more events"] if hidden > 0 else [])
 
 
 @pytest.mark.parametrize("report", ["0", "1"])
@@ -206,3 +219,50 @@ def test_masked_summaries_hide_ipv6_addresses_and_usernames() -> None:
     assert masked_summary(finding, {7: "api"}, NO_IDENTITIES) == (
         "(hidden) used 2001:0db8:0001:x and 203.0.113.x for api_key_create; @x.example."
     )
+
+
+def _more_lines(at: AppTest) -> dict[str, tuple[int, str]]:
+    """The report's "… and N more <noun>: [see them all …](url)" lines, by noun."""
+    found = [MORE.match(c.value) for c in at.caption]
+    return {m[2]: (int(m[1].replace(",", "")), m[3]) for m in found if m}
+
+
+def _high_security_truth(demo: DemoDatabase) -> int:
+    """High and critical security events in the whole demo, counted in plain SQL and Python."""
+    rows = demo.rows(
+        "SELECT action, category FROM audit_logs WHERE created_at >= '2026-08-01' "
+        "AND created_at < :end AND severity IN ('critical', 'high', 'error')",
+        end=DEMO_END,
+    )
+    return sum(is_security_event(r.action, r.category) for r in rows)
+
+
+def test_the_security_report_caps_its_lists_and_links_to_the_rest(
+    open_page, demo: DemoDatabase
+) -> None:
+    """Every list of the report is short; each cut one says how many more, and its link
+    opens exactly them (the explorer) or the page that lists them all (the security page)."""
+    at = open_page("pages/security.py", report="1", **WHOLE_DEMO)
+    _assert_static(at)
+    tables = re.findall(r"<tbody>(.*?)</tbody>", _html(at), flags=re.S)
+    assert tables and all(t.count("<tr>") <= REPORT_LIST for t in tables)
+    more = _more_lines(at)
+    high = _high_security_truth(demo)
+    assert high > REPORT_LIST
+    hidden, url = more.get("high and critical security events", (0, ""))
+    assert (hidden, url.split("?")[0]) == (high - REPORT_LIST, "explorer")
+    flt, notices = AuditFilter.from_params(parse_qs(url.split("?", 1)[1]))
+    assert not notices and queries.count_events(demo.source, flt, demo.now) == high
+    incidents = _expected_incidents(demo, **WHOLE_DEMO)
+    urgent = sum(i.risk != "low" for i in incidents)
+    if urgent > REPORT_INCIDENTS:
+        assert more["incidents"][0] == urgent - REPORT_INCIDENTS
+        assert more["incidents"][1].startswith("security?")
+    low = {i.principal.key for i in incidents if i.risk == "low"}
+    assert more["principals"][0] == len(low) - REPORT_PRINCIPALS
+    page_filter = AuditFilter.from_params({k: [v] for k, v in (WEEK | WHOLE_DEMO).items()})[0]
+    thresholds = Thresholds.from_settings(load_settings())
+    changes = security.lifecycle(demo.source, page_filter, demo.now, thresholds)
+    noun = "of the newest 500 changes" if len(changes) == 500 else "changes"
+    assert more[noun][0] == len(changes) - REPORT_LIST
+    assert more[noun][1].startswith("security?") and "report" not in more[noun][1]

@@ -139,6 +139,9 @@ class _Parser:
             return self.checked(key, OUTCOMES.__contains__, "use " + ", ".join(OUTCOMES))
         if dimension.match is Match.LEVEL:
             return self.levels(key)
+        if dimension.local:
+            kept = self.checked(key, lambda v: dimension.typed(v) is not None, dimension.hint)
+            return _dedupe(dimension.typed(v) for v in kept)
         return self.strings(key)
 
     def levels(self, key: str) -> tuple[str, ...]:

@@ -65,6 +65,14 @@ def _excluded(item: str) -> sa.ColumnElement[bool]:
     return dimension.excluded(dimension.typed(value))
 
 
+def local_created_at(flt: AuditFilter, window: TimeWindow, dialect_name: str) -> sa.ColumnElement:
+    """``created_at`` in the filter's timezone, for the dimensions of local time. An open
+    end of the range takes the widest bounds (the offsets of every year that has them)."""
+    start = window.start if window.start is not None else datetime.min
+    end = window.end if window.end is not None else datetime.max
+    return dialect.local_time(audit_logs.c.created_at, dialect_name, flt.tz, start, end)
+
+
 def where_clause(
     flt: AuditFilter,
     now: datetime,
@@ -74,12 +82,14 @@ def where_clause(
 ) -> sa.ColumnElement[bool]:
     """Every constraint of the filter, AND-ed. ``window`` overrides the filter's own time
     range (used for the previous-period comparison)."""
-    parts = time_clause(window if window is not None else flt.window(now))
+    window = window if window is not None else flt.window(now)
+    parts = time_clause(window)
     for dimension in REGISTRY:
         chosen = getattr(flt, dimension.field)
         if chosen:
             values = chosen if isinstance(chosen, tuple) else (chosen,)
-            parts.append(dimension.clause(values, dialect_name))
+            local = local_created_at(flt, window, dialect_name) if dimension.local else None
+            parts.append(dimension.clause(values, dialect_name, local))
     parts += [_excluded(item) for item in flt.excludes]
     if flt.text:
         parts.append(_text_clause(flt.text, dialect_name, has_users))

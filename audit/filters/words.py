@@ -12,8 +12,11 @@ def describe_filter(flt: AuditFilter) -> str:
     for dimension in REGISTRY:
         value = getattr(flt, dimension.field)
         if value:
-            shown = ", ".join(map(str, value)) if isinstance(value, tuple) else f"“{value}”"
-            parts.append(f"{dimension.title}: {shown}")
+            shown = (
+                ", ".join(map(dimension.label, value)) if isinstance(value, tuple) else f"“{value}”"
+            )
+            zone = f" ({flt.tz})" if dimension.local else ""
+            parts.append(f"{dimension.title}: {shown}{zone}")
     if flt.text:
         parts.append(f"Search: “{flt.text}”")
     for item in flt.excludes:

@@ -49,6 +49,7 @@ from audit.security.links import (
     explorer_url,
     ip_params,
     ip_url,
+    page_url,
     user_params,
     user_url,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "latest_events",
     "lifecycle",
     "login_failures_filter",
+    "page_url",
     "rule_description",
     "takeover",
     "takeover_candidates",

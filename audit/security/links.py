@@ -49,3 +49,8 @@ def user_url(
 
 def event_url(event_id: int, flt: AuditFilter) -> str:
     return "event?" + _query([("id", str(event_id)), *_pairs(flt.to_params())])
+
+
+def page_url(page: str, params: Mapping[str, Sequence[str]]) -> str:
+    """A page of the dashboard with these query parameters, e.g. ``security?range=7d``."""
+    return f"{page}?" + _query(_pairs(params))

@@ -12,7 +12,7 @@ import streamlit as st
 
 from audit import plans
 from audit.db import Source
-from audit.dimensions import BAR_FACETS, REGISTRY, Dimension, split_exclusion
+from audit.dimensions import BAR_FACETS, BY_FIELD, REGISTRY, Dimension, split_exclusion
 from audit.filters import AuditFilter
 from audit.timerange import CUSTOM, PRESET_LABELS, PRESETS
 from audit.ui import data
@@ -139,7 +139,8 @@ def _other_filters(flt: AuditFilter) -> AuditFilter:
         value = getattr(flt, field)
         if not value:
             continue
-        text = ", ".join(str(v) for v in value) if isinstance(value, tuple) else value
+        words = BY_FIELD[field].label if field in BY_FIELD else str
+        text = ", ".join(map(words, value)) if isinstance(value, tuple) else value
         if st.button(
             f"{label}: {md_escape(text[:40])}",
             key=KEY + "clear." + field,

@@ -5,17 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from audit import anomalies, charts, drill, plans
+from audit import anomalies, charts, drill, plans, summary
 from audit.access import mask_labels
 from audit.config import Settings
 from audit.dimensions import BREAKDOWNS, DIMENSIONS
 from audit.filters import AuditFilter
+from audit.queries import Kpis
 from audit.routing import Call
 from audit.ui import data
+from audit.ui.safe import md_escape
 from audit.ui.unusual import unusual_list
 from audit.ui.urlstate import set_params, sync_widget, widget_changed
 from audit.ui.view import PageContext
-from audit.ui.widgets import CHART_CONFIG, STATIC_CHART_CONFIG, drill_chart
+from audit.ui.widgets import drill_chart
 
 
 def url_breakdown() -> str:
@@ -37,6 +39,17 @@ def overview_plan(flt: AuditFilter, settings: Settings) -> plans.OverviewPlan:
 def planned_calls(flt: AuditFilter, settings: Settings) -> list[Call]:
     """Every query of the page, for :func:`audit.ui.data.prefetch`."""
     return overview_plan(flt, settings).calls()
+
+
+def stands_out_section(ctx: PageContext, plan: plans.OverviewPlan, kpis: Kpis) -> None:
+    """A report's summary in words, under its KPIs: high and critical events, the largest
+    changes, the most unusual groups (from the page's own aggregates, cached)."""
+    if not ctx.report:
+        return
+    findings = data.fetch(plan.anomalies, ctx.source, ctx.now)
+    st.subheader("What stands out")
+    lines = summary.stands_out(kpis, findings, ctx.role.masked)
+    st.markdown("\n".join(f"- {md_escape(line)}" for line in lines))
 
 
 def unusual_section(ctx: PageContext, plan: plans.OverviewPlan) -> anomalies.Findings:
@@ -152,8 +165,9 @@ def heatmap_section(ctx: PageContext, plan: plans.OverviewPlan) -> None:
             static=ctx.report or ctx.role.masked,
         )
     with right:
-        rhythm = data.fetch(plan.rhythm, ctx.source, ctx.now)
-        config = STATIC_CHART_CONFIG if ctx.report else CHART_CONFIG
-        st.plotly_chart(
-            charts.rhythm_heatmap(rhythm, ctx.filter.tz), config=config, width="stretch"
+        drill_chart(
+            charts.rhythm_heatmap(data.fetch(plan.rhythm, ctx.source, ctx.now), ctx.filter.tz),
+            "heatmap.rhythm",
+            lambda p: drill.from_rhythm_point(ctx.filter, p),
+            static=ctx.report or ctx.role.masked,
         )

@@ -4,6 +4,7 @@ no controls, for scheduled screenshots."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -68,9 +69,34 @@ def _cell(value: object) -> str:
     return html.escape(str(value))
 
 
-def static_table(frame: pd.DataFrame, total: int | None = None) -> None:
+@dataclass(frozen=True)
+class MoreLink:
+    """Where the rest of a capped report list is: our own words and a relative URL built
+    with ``urlencode`` (no data reaches the link's markdown unescaped)."""
+
+    text: str
+    url: str
+
+
+def more_caption(shown: int, total: int | None, noun: str, link: MoreLink | None = None) -> None:
+    """Under a capped report list: how many more there are, and where to see them all."""
+    if total is None or total <= shown:
+        return
+    text = f"… and {total - shown:,} more {md_escape(noun)}"
+    if link is not None:
+        text += f": [{md_escape(link.text)}]({link.url})"
+    st.caption(text)
+
+
+def static_table(
+    frame: pd.DataFrame,
+    total: int | None = None,
+    noun: str = "rows",
+    link: MoreLink | None = None,
+) -> None:
     """A table drawn as plain HTML, not the scrolling canvas, so a screenshot shows every
-    row. Every cell is HTML-escaped: table text is shown as text, never as markup."""
+    row, then how many of ``total`` are left out. Every cell is HTML-escaped: table text
+    is shown as text, never as markup."""
     head = "".join(f"<th>{_cell(c)}</th>" for c in frame.columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
@@ -78,5 +104,4 @@ def static_table(frame: pd.DataFrame, total: int | None = None) -> None:
     )
     table = f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
     st.html(f'{_TABLE_CSS}<table class="audit-static">{table}</table>')
-    if total is not None:
-        st.caption(f"{len(frame):,} of {total:,} rows shown")
+    more_caption(len(frame), total, noun, link)

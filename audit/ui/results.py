@@ -11,6 +11,7 @@ import streamlit as st
 from audit import queries
 from audit.filters import parse_id
 from audit.queries import PAGE_SIZES, Cursor, decode_cursor, encode_cursor
+from audit.security.links import page_url
 from audit.ui import data
 from audit.ui.columns import (
     BY_NAME,
@@ -24,7 +25,7 @@ from audit.ui.columns import (
 from audit.ui.event import event_panel
 from audit.ui.exporting import export_panel
 from audit.ui.related import related_section
-from audit.ui.report import static_table
+from audit.ui.report import MoreLink, static_table
 from audit.ui.safe import md_escape
 from audit.ui.urlstate import set_params, sync_widget, widget_changed
 from audit.ui.view import PageContext
@@ -173,6 +174,16 @@ class Rows:
             return f"No rows of {self.total:,}"
         return f"Rows {self.first:,} to {self.first + self.shown - 1:,} of {self.total:,}"
 
+    def report_text(self, newest_first: bool) -> str:
+        """Which events a report shows: "The newest 50 of 4,029 events"."""
+        order = "newest" if newest_first else "earliest"
+        if not self.shown:
+            return f"No events of {self.total:,}"
+        if self.first == 1:
+            return f"The {order} {self.shown:,} of {self.total:,} events"
+        last = self.first + self.shown - 1
+        return f"Events {self.first:,} to {last:,} of {self.total:,}, {order} first"
+
 
 def _rows(ctx: PageContext, view: View) -> Rows:
     flt, now = ctx.filter, ctx.now
@@ -250,8 +261,9 @@ def _table_block(ctx: PageContext, rows: Rows, view: View, selected: int | None)
 # The whole section
 
 
-def _report(ctx: PageContext, rows: Rows) -> None:
-    """A static table (a screenshot shows every row), the default columns."""
+def _report(ctx: PageContext, rows: Rows, view: View) -> None:
+    """A static table (a screenshot shows every row), the default columns, saying which
+    events it shows and, under it, how many more and where."""
     if not rows.shown:
         st.info("No events match these filters.", icon=":material/search_off:")
         return
@@ -261,8 +273,9 @@ def _report(ctx: PageContext, rows: Rows) -> None:
     shown["outcome"] = page["outcome"].to_numpy()
     shown["severity"] = [v[0] for v in shown["severity"]]
     shown = shown.rename(columns={"time": f"time ({ctx.filter.tz})"})
-    st.caption(rows.text)
-    static_table(shown, rows.total)
+    st.caption(rows.report_text(view.newest_first))
+    link = MoreLink("see them all in the Explorer", page_url("explorer", ctx.view_params()))
+    static_table(shown, rows.total if rows.first == 1 else None, "events", link)
 
 
 def results(ctx: PageContext) -> None:
@@ -276,7 +289,7 @@ def results(ctx: PageContext) -> None:
     rows = _rows(ctx, view)
     selected = parse_id(_param("selected"))
     if ctx.report:
-        _report(ctx, rows)
+        _report(ctx, rows, view)
         if selected is not None:
             st.divider()
             event = event_panel(ctx, selected, beside_table=False)

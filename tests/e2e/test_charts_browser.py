@@ -18,9 +18,9 @@ def _params(page: Page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.url).query)
 
 
-def _click_point(page: Page, title: str, selector: str) -> None:
+def _click_point(page: Page, title: str, selector: str, index: int = -1) -> None:
     chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text=title)
-    mark = chart.locator(selector).last
+    mark = chart.locator(selector).nth(index)
     mark.hover(force=True)
     mark.click(force=True)
     page.wait_for_url("**/explorer?**")
@@ -70,6 +70,27 @@ def test_a_heatmap_cell_opens_the_explorer_on_its_events(
         ).scalar_one()
     assert expected > 0
     assert page.get_by_text(f"of {expected:,}").count() > 0  # "Rows 1 to 50 of N"
+
+
+def test_a_rhythm_cell_opens_the_explorer_on_its_weekday_and_hour(
+    app_url: str, page: Page, e2e_writer: sa.Engine
+) -> None:
+    page.goto(f"{app_url}/?{WEEK}")
+    wait_until_drawn(page)
+    # Cells are drawn Sunday (top) to Monday, each 00 to 23: Tuesday 10:00 is 5 * 24 + 10.
+    _click_point(page, "Activity rhythm", ".scatterlayer .point", 5 * 24 + 10)
+    params = _params(page)
+    assert (params["weekday"], params["hour"]) == (["tue"], ["10"])
+    with e2e_writer.connect() as conn:
+        expected = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM audit_logs WHERE created_at >= '2026-11-10' "
+                "AND created_at < '2026-11-17' AND extract(isodow FROM created_at) = 2 "
+                "AND extract(hour FROM created_at) = 10"
+            )
+        ).scalar_one()
+    assert expected > 0
+    assert page.get_by_text(f"of {expected:,}").count() > 0
 
 
 def test_no_legend_is_clipped_or_scrolls(app_url: str, page: Page) -> None:

@@ -76,6 +76,23 @@ def _largest_pixel_difference(first: Path, second: Path) -> int:
     return ImageChops.difference(a, b).getextrema()[1]
 
 
+QUARTER = (
+    "range=custom&from=2026-08-22T00:00:00%2B00:00&to=2026-11-20T12:00:00%2B00:00&tz=Europe/Berlin"
+)
+SECURITY_REPORT_MAX_PX = 5000  # 16,305 px before its lists were capped (50,000 demo events)
+
+
+def test_the_security_report_of_a_quarter_stays_short(app_url: str, tmp_path: Path) -> None:
+    """Its lists are capped ("… and N more" with a link), so 90 days of incidents and
+    changes fit in a few screens at 1400 px, not sixteen."""
+    result = snapshot(
+        "--url", app_url, "--page", "security", "--query", QUARTER, "--out", str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    image = Image.open(tmp_path / "security.png")
+    assert image.width == 1400 and 1500 < image.height <= SECURITY_REPORT_MAX_PX
+
+
 def test_same_url_same_image(app_url: str, tmp_path: Path) -> None:
     images = []
     for run in ("a", "b"):

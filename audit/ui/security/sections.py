@@ -8,11 +8,14 @@ from collections.abc import Mapping
 import streamlit as st
 
 from audit import charts, drill, security
+from audit import kpis as kpi
 from audit.plans import SecurityPlan
-from audit.security import Thresholds
+from audit.security import Thresholds, page_url
 from audit.security.incidents import CRITICAL, Incidents
 from audit.ui import data
-from audit.ui.security.tables import events_table, top_table
+from audit.ui.report import MoreLink
+from audit.ui.security.tables import ReportCap, events_table, top_table
+from audit.ui.urlstate import NOW_PARAM
 from audit.ui.view import PageContext
 from audit.ui.widgets import drill_chart
 
@@ -64,6 +67,28 @@ def failed_logins_section(
             top_table(ctx, top, by, failures, ctx.filter, extra)
 
 
+REPORT_LIST = 10  # rows of each list of events in a report: the rest behind a link
+
+
+def page_link(ctx: PageContext, extra: Mapping[str, list[str]]) -> MoreLink:
+    """The security page itself, interactive, with the report's filter and thresholds."""
+    return MoreLink("see them all on the Security page", page_url("security", _params(ctx, extra)))
+
+
+def _params(ctx: PageContext, extra: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    return ctx.view_params() | dict(extra)
+
+
+def _high_events_link(ctx: PageContext) -> MoreLink | None:
+    """The explorer on exactly the high and critical security events of the filter."""
+    high = kpi.events_filter("High & critical", ctx.filter)
+    target = kpi.events_filter("Security events", high) if high is not None else None
+    if target is None:
+        return None
+    params = target.to_params() | {k: v for k, v in ctx.view_params().items() if k == NOW_PARAM}
+    return MoreLink("see them all in the Explorer", page_url("explorer", params))
+
+
 def high_events_section(ctx: PageContext, plan: SecurityPlan) -> None:
     frame = data.fetch(plan.high_events, ctx.source, ctx.now)
     if frame.empty:
@@ -71,11 +96,14 @@ def high_events_section(ctx: PageContext, plan: SecurityPlan) -> None:
         return
     columns = ("created_at", "severity", "user", "action", "ip_address", "description")
     total = data.fetch(plan.high_count, ctx.source, ctx.now)
+    cap = ReportCap(REPORT_LIST, _high_events_link(ctx), "high and critical security events")
     # The count may come from a mirror a few minutes behind the rows.
-    events_table(ctx, frame, ctx.filter, columns, max(total, len(frame)))
+    events_table(ctx, frame, ctx.filter, columns, max(total, len(frame)), cap)
 
 
-def lifecycle_section(ctx: PageContext, plan: SecurityPlan, th: Thresholds) -> None:
+def lifecycle_section(
+    ctx: PageContext, plan: SecurityPlan, th: Thresholds, extra: Mapping[str, list[str]]
+) -> None:
     frame = data.fetch(plan.lifecycle, ctx.source, ctx.now)
     st.caption(
         "Permission grants and revokes, role changes, and API keys created, changed and "
@@ -87,4 +115,8 @@ def lifecycle_section(ctx: PageContext, plan: SecurityPlan, th: Thresholds) -> N
         return
     columns = ("created_at", "kind", "user", "action", "resource_type", "resource_id",
                "off_hours", "description")  # fmt: skip
-    events_table(ctx, frame, ctx.filter, columns)
+    # The list itself stops at the newest LIST_LIMIT: say so rather than count past it.
+    full = len(frame) >= security.LIST_LIMIT
+    noun = f"of the newest {security.LIST_LIMIT:,} changes" if full else "changes"
+    cap = ReportCap(REPORT_LIST, page_link(ctx, extra), noun)
+    events_table(ctx, frame, ctx.filter, columns, cap=cap)

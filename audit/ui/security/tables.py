@@ -4,6 +4,7 @@ static in a report, masked and unlinked for viewers."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,7 @@ import streamlit as st
 from audit import drill, security
 from audit.access import mask_label
 from audit.filters import AuditFilter
-from audit.ui.report import static_table
+from audit.ui.report import MoreLink, static_table
 from audit.ui.view import PageContext
 
 TIME_FORMAT = "YYYY-MM-DD HH:mm:ss"
@@ -50,15 +51,20 @@ def time_texts(times: pd.Series) -> list[str]:
 
 
 def report_table(
-    frame: pd.DataFrame, titles: Mapping[str, str], limit: int, total: int | None = None
+    frame: pd.DataFrame,
+    titles: Mapping[str, str],
+    limit: int,
+    total: int | None = None,
+    noun: str = "rows",
+    link: MoreLink | None = None,
 ) -> None:
-    """A report's table: at most ``limit`` rows, saying so when there are more."""
+    """A report's table: at most ``limit`` rows, then how many more and where they are."""
     if frame.empty:
         st.caption("None in this range.")
         return
     total = len(frame) if total is None else total
     shown = frame.head(limit).rename(columns=dict(titles))
-    static_table(shown, total if total > len(shown) else None)
+    static_table(shown, total, noun, link)
 
 
 def report_titles(config: Mapping[str, Any], columns: Sequence[str], tz: str) -> dict[str, str]:
@@ -70,12 +76,24 @@ def report_titles(config: Mapping[str, Any], columns: Sequence[str], tz: str) ->
     return titles
 
 
-def _report_events(frame: pd.DataFrame, columns: Sequence[str], tz: str, total: int | None) -> None:
+@dataclass(frozen=True)
+class ReportCap:
+    """How many rows of an events table a report draws, and where the rest are."""
+
+    limit: int = REPORT_EVENTS
+    link: MoreLink | None = None
+    noun: str = "events"
+
+
+def _report_events(
+    frame: pd.DataFrame, columns: Sequence[str], tz: str, total: int | None, cap: ReportCap
+) -> None:
     shown = frame[list(columns)].copy()
     shown["created_at"] = time_texts(shown["created_at"])
     if "off_hours" in shown.columns:
         shown["off_hours"] = ["yes" if flag else "" for flag in shown["off_hours"]]
-    report_table(shown, report_titles(EVENT_CONFIG, columns, tz), REPORT_EVENTS, total)
+    titles = report_titles(EVENT_CONFIG, columns, tz)
+    report_table(shown, titles, cap.limit, total, cap.noun, cap.link)
 
 
 def events_table(
@@ -84,16 +102,17 @@ def events_table(
     flt: AuditFilter,
     columns: Sequence[str],
     total: int | None = None,
+    cap: ReportCap = ReportCap(),
 ) -> None:
-    """Rows with a link to each event's detail page; a static table (at most
-    :data:`REPORT_EVENTS` rows of ``total``) in a report. Viewers get the count only: rows
-    are for analysts."""
+    """Rows with a link to each event's detail page; a static table (at most ``cap.limit``
+    rows of ``total``, then where the rest are) in a report. Viewers get the count only:
+    rows are for analysts."""
     if ctx.role.masked:
         shown = total if total is not None else len(frame)
         st.caption(f"{shown:,} events. Rows are for analysts; your role (viewer) shows totals.")
         return
     if ctx.report:
-        _report_events(frame, columns, flt.tz, total)
+        _report_events(frame, columns, flt.tz, total, cap)
         return
     linked = security.with_event_links(frame, flt)
     st.dataframe(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -26,6 +27,7 @@ from audit.security.incidents import (
 )
 from audit.timerange import local_moment
 from audit.ui import data
+from audit.ui.report import MoreLink
 from audit.ui.safe import md_escape
 from audit.ui.security import KEY
 from audit.ui.security.tables import report_table
@@ -41,6 +43,8 @@ RISK_COLORS = {
     security.LOW: "gray",
 }
 LIST_LIMIT = 100  # incidents drawn in the list (the rest counted)
+REPORT_INCIDENTS = 10  # incidents above low risk in a report: the rest behind a link
+REPORT_PRINCIPALS = 5  # principals of low-risk incidents in a report
 TIME = "%Y-%m-%d %H:%M"
 
 
@@ -227,6 +231,7 @@ def _report_list(
     shown: Sequence[Incident],
     labels: Mapping[int, str],
     identities: Identities | None,
+    link: MoreLink,
 ) -> None:
     rows = [
         {
@@ -249,12 +254,16 @@ def _report_list(
         "events": "Events",
         "id": "Incident",
     }
-    report_table(pd.DataFrame(rows, columns=list(titles)), titles, LIST_LIMIT)
+    frame = pd.DataFrame(rows, columns=list(titles))
+    report_table(frame, titles, REPORT_INCIDENTS, noun="incidents", link=link)
 
 
-def triage_list(ctx: PageContext, found: Incidents, chips: Chips) -> None:
+def triage_list(
+    ctx: PageContext, found: Incidents, chips: Chips, link: MoreLink | None = None
+) -> None:
     """The incidents the chips keep: above low risk one per row, low risk folded per
-    principal; in a report, static tables."""
+    principal; in a report, static tables capped, the rest behind ``link`` (the page with
+    the same filter, thresholds and chips)."""
     st.session_state[_DRAWN_KEY] = {}  # button keys counted afresh each run
     for note in found.notes:
         st.warning(md_escape(note), icon=":material/warning:")
@@ -272,8 +281,9 @@ def triage_list(ctx: PageContext, found: Incidents, chips: Chips) -> None:
     urgent = [i for i in shown if i.risk != security.LOW]
     low = _low_groups([i for i in shown if i.risk == security.LOW])
     if ctx.report:
-        _report_list(ctx, urgent, labels, identities)
-        _report_low(ctx, low, identities)
+        link = _with_chips(link or MoreLink("see them all on the Security page", "security"), chips)
+        _report_list(ctx, urgent, labels, identities, link)
+        _report_low(ctx, low, identities, link)
         return
     for incident in urgent[:LIST_LIMIT]:
         _incident_row(ctx, incident, labels, identities)
@@ -281,6 +291,14 @@ def triage_list(ctx: PageContext, found: Incidents, chips: Chips) -> None:
         st.caption(f"The first {LIST_LIMIT:,} of {len(urgent):,} are shown: use the chips.")
     if low:
         _low_list(low, labels, identities)
+
+
+def _with_chips(link: MoreLink, chips: Chips) -> MoreLink:
+    """The page the link opens, with the report's chips set."""
+    if not chips.params():
+        return link
+    joiner = "&" if "?" in link.url else "?"
+    return MoreLink(link.text, link.url + joiner + urlencode(chips.params(), doseq=True))
 
 
 def _low_title(low: Mapping[str, list[Incident]]) -> str:
@@ -301,7 +319,10 @@ def _low_list(
 
 
 def _report_low(
-    ctx: PageContext, low: Mapping[str, list[Incident]], identities: Identities | None
+    ctx: PageContext,
+    low: Mapping[str, list[Incident]],
+    identities: Identities | None,
+    link: MoreLink,
 ) -> None:
     if not low:
         return
@@ -315,4 +336,5 @@ def _report_low(
         for group in low.values()
     ]
     titles = {"principal": "Principal", "incidents": "Incidents", "rules": "Rules"}
-    report_table(pd.DataFrame(rows, columns=list(titles)), titles, LIST_LIMIT)
+    frame = pd.DataFrame(rows, columns=list(titles))
+    report_table(frame, titles, REPORT_PRINCIPALS, noun="principals", link=link)
