@@ -104,7 +104,9 @@ def history_note(findings: Findings) -> str | None:
     if findings.weeks_available < 2:
         return (
             f"Less than two weeks of history before this range{since}: no baseline can be "
-            "drawn yet, so only first-seen actions and returning users are reported."
+            "drawn for a bucket with fewer than two weeks of data before it (there only "
+            "first-seen actions and returning users are reported); later buckets are "
+            "compared with the weeks they have."
         )
     return (
         f"Only {findings.weeks_available} of the four weeks of history before this range "

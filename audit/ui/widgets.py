@@ -11,6 +11,7 @@ import streamlit as st
 from audit import kpis as kpi
 from audit.filters import AuditFilter
 from audit.queries import Kpis
+from audit.timerange import TimeWindow, describe_window
 from audit.ui.urlstate import NOW_PARAM, drill_params
 from audit.ui.view import PageContext
 
@@ -37,7 +38,8 @@ def kpi_row(kpis: Kpis, ctx: PageContext) -> None:
         column.metric(
             label,
             kpi.format_kpi(label, value),
-            delta=shift.text,
+            # said once under the row: in a tile it is cut to "no earlier events t…"
+            delta=None if not compared else shift.text,
             delta_color=shift.color,
             delta_arrow=shift.arrow,
             help=None if ctx.report else kpi.help_text(label, previous_window, ctx.filter.tz),
@@ -50,6 +52,17 @@ def kpi_row(kpis: Kpis, ctx: PageContext) -> None:
                 icon=":material/table_rows:",
                 query_params=target.to_params() | _pinned_now(ctx),
             )
+    if not compared:
+        st.caption(_nothing_to_compare(previous_window, ctx.filter.tz))
+
+
+def _nothing_to_compare(previous: TimeWindow | None, tz: str) -> str:
+    if previous is None:
+        return "No changes shown: this range has no previous period of the same length."
+    return (
+        f"No changes shown: {kpi.NOTHING_TO_COMPARE} in the previous period "
+        f"({describe_window(previous, tz)}), before the data begins."
+    )
 
 
 def _pinned_now(ctx: PageContext) -> dict[str, list[str]]:
