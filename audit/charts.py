@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from audit.dimensions import WEEKDAYS as WEEKDAY_KEYS  # the weekday filter's URL values
 from audit.vocab import OUTCOME_COLORS, UNCATEGORIZED, level_label, order_severities, severity_color
@@ -84,13 +85,18 @@ def short_labels(values: list[object]) -> list[str]:
     return labels
 
 
+# The template as every figure's default: plotly then reuses it, where naming it in each
+# figure's layout deep-copies it again (about 10 ms a chart, a third of the overview's
+# script time when its results are cached).
+pio.templates.default = "plotly_white"
+
+
 def _layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
     figure.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         font=CHART_FONT,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         height=height,
-        template="plotly_white",
         clickmode="event+select",
         dragmode=False,
     )

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
 from audit.markers import COMPLETE_MARKER_ID
@@ -37,12 +38,17 @@ CONFIG = {"displayModeBar": False, "responsive": True}
 END = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
+# The template as every figure's default: plotly then reuses it, where naming it in each
+# figure's layout deep-copies it again (about 10 ms a chart, a third of the overview's
+# script time when its results are cached).
+pio.templates.default = "plotly_white"
+
+
 def _layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
     figure.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         margin={"l": 10, "r": 10, "t": 80, "b": 10},
         height=height,
-        template="plotly_white",
         clickmode="event+select",
         dragmode=False,
     )
