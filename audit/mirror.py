@@ -46,7 +46,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from audit.db import Source
-from audit.dialect import DUCKDB, POSTGRESQL, SQLITE
+from audit.dialect import CLICKHOUSE, DUCKDB, POSTGRESQL, SQLITE
 from audit.schema import audit_logs, users
 
 log = logging.getLogger(__name__)
@@ -221,18 +221,22 @@ def _sql_text_part(column: sa.ColumnElement, name: str, dialect: str) -> sa.Colu
     if name == "created_at":
         if dialect == POSTGRESQL:
             text = sa.func.to_char(column, "YYYY-MM-DD HH24:MI:SS.US")
+        elif dialect == CLICKHOUSE:
+            text = sa.func.formatDateTime(column, "%Y-%m-%d %H:%i:%S.%f")
         else:
             text = sa.func.strftime(column, "%Y-%m-%d %H:%M:%S.%f")
     elif name == "success":
         text = sa.case((column.is_(True), "t"), (column.is_(False), "f"))
+    elif dialect == CLICKHOUSE:  # its CAST to String refuses NULL
+        text = sa.func.toString(column, type_=sa.Text)
     else:
         text = sa.cast(column, sa.Text)
     return sa.func.coalesce(text, NULL_TIME)
 
 
 def _fingerprint(table: sa.Table, dialect: str) -> sa.ColumnElement[int]:
-    """SQL for :func:`row_fingerprint` on PostgreSQL and DuckDB; on SQLite the Python
-    function registered as ``audit_mirror_fingerprint``."""
+    """SQL for :func:`row_fingerprint` on PostgreSQL, DuckDB and ClickHouse; on SQLite the
+    Python function registered as ``audit_mirror_fingerprint``."""
     columns = [table.c[name] for name in MIRROR_COLUMNS]
     if dialect == SQLITE:
         return getattr(sa.func, _UDF_NAME)(*columns)
@@ -241,6 +245,9 @@ def _fingerprint(table: sa.Table, dialect: str) -> sa.ColumnElement[int]:
         if pieces:
             pieces.append(sa.literal(_SEPARATOR))
         pieces.append(_sql_text_part(column, name, dialect))
+    if dialect == CLICKHOUSE:  # MD5() gives the 16 bytes themselves: the first 4, big-endian
+        digest = sa.func.MD5(sa.func.concat(*pieces))
+        return sa.func.reinterpretAsUInt32(sa.func.reverse(sa.func.substring(digest, 1, 4)))
     prefix = sa.func.substr(sa.func.md5(sa.func.concat(*pieces)), 1, 8)
     if dialect == POSTGRESQL:
         return sa.cast(sa.cast(sa.literal("x") + prefix, postgresql.BIT(32)), sa.BigInteger)
@@ -256,7 +263,8 @@ class SliceSummary:
     fingerprint_sum: int
 
 
-def _summary(conn: sa.Connection, table: sa.Table, where: sa.ColumnElement[bool]) -> SliceSummary:
+def summary(conn: sa.Connection, table: sa.Table, where: sa.ColumnElement[bool]) -> SliceSummary:
+    """Rows, sum of ids and sum of fingerprints of a slice, alike on every engine."""
     if conn.dialect.name == SQLITE:
         conn.connection.driver_connection.create_function(
             _UDF_NAME, len(MIRROR_COLUMNS), row_fingerprint, deterministic=True
@@ -565,9 +573,9 @@ class Mirror:
 
     def _differs(self, origin: Source, piece: Slice, last_id: int) -> bool:
         with origin.connect() as conn:
-            theirs = _summary(conn, audit_logs, piece.clause(audit_logs, last_id))
+            theirs = summary(conn, audit_logs, piece.clause(audit_logs, last_id))
         with self.engine.connect() as conn:
-            ours = _summary(conn, mirror_logs, piece.clause(mirror_logs, last_id))
+            ours = summary(conn, mirror_logs, piece.clause(mirror_logs, last_id))
         return theirs != ours
 
     def _resync(self, origin: Source, piece: Slice, last_id: int) -> None:
