@@ -9,6 +9,8 @@ one of its backends). The dialect is clickhouse-connect's, with two corrections
 
 - ``LIKE … ESCAPE '\\'``: ClickHouse has no ESCAPE clause, and backslash is already its
   escape character, so the clause is dropped (any other escape character is refused).
+- ORDER BY places NULLs as the source's database does (SQLite first when ascending,
+  PostgreSQL last), so ties in top lists come out alike (ClickHouse puts them last always).
 - Times bound as parameters keep their microseconds (the client renders a naive datetime
   to whole seconds, which moves a bound such as ``created_at < 12:00:00.7`` past a row at
   ``12:00:00.5``).
@@ -29,7 +31,8 @@ from clickhouse_connect.cc_sqlalchemy.dialect import ClickHouseDialect
 from clickhouse_connect.cc_sqlalchemy.sql.compiler import ChStatementCompiler
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.sql.elements import BinaryExpression
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, ColumnElement, UnaryExpression
 
 from audit.config import PROJECT_ROOT
 from audit.db import hide_secrets
@@ -59,7 +62,22 @@ def _native_escape(binary: BinaryExpression) -> BinaryExpression:
     return clone
 
 
+def _with_nulls(clause: ColumnElement, first_on_ascending: bool) -> ColumnElement:
+    modifier = clause.modifier if isinstance(clause, UnaryExpression) else None
+    if modifier in (operators.nulls_first_op, operators.nulls_last_op):
+        return clause
+    first = first_on_ascending != (modifier is operators.desc_op)
+    return clause.nulls_first() if first else clause.nulls_last()
+
+
 class _Compiler(ChStatementCompiler):
+    def order_by_clause(self, select: Any, **kw: Any) -> str:
+        first = getattr(self.dialect, "nulls_first_on_ascending", None)
+        if first is None or not select._order_by_clauses:
+            return super().order_by_clause(select, **kw)
+        clauses = [_with_nulls(clause, first) for clause in select._order_by_clauses]
+        return " ORDER BY " + ", ".join(self.process(clause, **kw) for clause in clauses)
+
     def visit_like_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
         return super().visit_like_op_binary(_native_escape(binary), operator, **kw)
 
@@ -91,6 +109,14 @@ class AuditClickHouseDialect(ClickHouseDialect):
 
     statement_compiler = _Compiler
     supports_statement_cache = False  # as clickhouse-connect's own (said, to silence a warning)
+    def __init__(self, nulls_first_on_ascending: bool | None = None, **kwargs: Any) -> None:
+        self.nulls_first_on_ascending = nulls_first_on_ascending
+        super().__init__(**kwargs)
+
+    @classmethod
+    def import_dbapi(cls) -> Any:
+        return ClickHouseDialect.import_dbapi()
+
     colspecs: ClassVar[dict[Any, Any]] = {**ClickHouseDialect.colspecs, sa.DateTime: _DateTime}
 
 
@@ -124,15 +150,25 @@ def engine_url(url: str, settings: dict[str, str]) -> URL:
     return parsed.set(query=query | SESSION_SETTINGS | settings)
 
 
-def create_engine(url: str, writable: bool = False, timeout_seconds: float = 15.0) -> sa.Engine:
+def create_engine(
+    url: str,
+    writable: bool = False,
+    timeout_seconds: float = 15.0,
+    nulls_first_on_ascending: bool | None = None,
+) -> sa.Engine:
     """An engine on ClickHouse: read-only with a statement timeout, unless ``writable``
-    (the sync command's). A chdb folder is created owner-only when it does not exist."""
+    (the sync command's), sorting NULLs first when ascending (as SQLite does) or last (as
+    PostgreSQL does) when told. A chdb folder is created owner-only when missing."""
     if url.lower().startswith(f"{CHDB_SCHEME}://"):
         folder = chdb_path(url)
         if not folder.exists():
             folder.mkdir(parents=True, mode=0o700)
     settings = {} if writable else {"readonly": "2", "max_execution_time": f"{timeout_seconds:g}"}
-    return sa.create_engine(engine_url(url, settings), pool_pre_ping=True)
+    return sa.create_engine(
+        engine_url(url, settings),
+        pool_pre_ping=True,
+        nulls_first_on_ascending=nulls_first_on_ascending,
+    )
 
 
 def database_name(engine: sa.Engine) -> str:

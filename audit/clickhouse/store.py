@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -39,6 +40,7 @@ import sqlalchemy as sa
 
 from audit.clickhouse.engine import client, create_database, create_engine, describe
 from audit.db import Source
+from audit.dialect import SQLITE
 from audit.mirror import (
     MIRROR_COLUMNS,
     MIRROR_USER_COLUMNS,
@@ -199,7 +201,10 @@ class ClickHouse:
         self.chunk_rows = chunk_rows
         if writable:
             create_database(url)
+        self.writable, self.timeout_seconds = writable, timeout_seconds
         self.engine = create_engine(url, writable, timeout_seconds)
+        self._readers: dict[bool, sa.Engine] = {}
+        self._lock = threading.Lock()
         self._last_version = 0
         if writable:
             with self.engine.connect() as conn:
@@ -211,7 +216,8 @@ class ClickHouse:
         return describe(self.url)
 
     def close(self) -> None:
-        self.engine.dispose()
+        for engine in (self.engine, *self._readers.values()):
+            engine.dispose()
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -235,9 +241,16 @@ class ClickHouse:
         return state is not None and state.built and state.source == origin.key and not state.unheld
 
     def source_for(self, origin: Source) -> Source:
-        """ClickHouse as a :class:`Source` the query functions accept."""
+        """ClickHouse as a :class:`Source` the query functions accept, sorting NULLs as the
+        source's database does (ties in top lists then come out in the same order)."""
+        first = origin.dialect == SQLITE
+        with self._lock:
+            if first not in self._readers:
+                self._readers[first] = create_engine(
+                    self.url, self.writable, self.timeout_seconds, nulls_first_on_ascending=first
+                )
         names = {n for n in MIRROR_USER_COLUMNS if n in origin.user_columns}
-        return Source(self.engine, origin.has_users, frozenset(names))
+        return Source(self._readers[first], origin.has_users, frozenset(names))
 
     def rows(self) -> int:
         with self.engine.connect() as conn:
