@@ -109,6 +109,7 @@ class AuditClickHouseDialect(ClickHouseDialect):
 
     statement_compiler = _Compiler
     supports_statement_cache = False  # as clickhouse-connect's own (said, to silence a warning)
+
     def __init__(self, nulls_first_on_ascending: bool | None = None, **kwargs: Any) -> None:
         self.nulls_first_on_ascending = nulls_first_on_ascending
         super().__init__(**kwargs)
