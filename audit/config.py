@@ -21,7 +21,7 @@ DEMO_DB_PATH = PROJECT_ROOT / "data" / "demo.sqlite3"
 DEMO_DB_URL = f"sqlite:///{DEMO_DB_PATH}"
 # Holds a copy of audit data (personal data): created owner-only, in a folder of its own.
 DEFAULT_MIRROR_PATH = PROJECT_ROOT / "data" / "mirror" / "audit_logs.duckdb"
-AGGREGATE_ENGINES: tuple[str, ...] = ("source", "mirror", "auto")
+AGGREGATE_ENGINES: tuple[str, ...] = ("source", "mirror", "auto", "clickhouse")
 ENV_PREFIX = "AUDIT_"
 STREAMLIT_FOLDER = ".streamlit"
 # The dashboard runs as `streamlit run app.py`: Streamlit also reads the .streamlit folder
@@ -57,9 +57,11 @@ class Settings:
     multi_ip_min: int = 3
     business_hours_start: int = 8
     business_hours_end: int = 18
-    # Where overview aggregates run: the source database, the local DuckDB mirror, or "auto"
-    # (the mirror once the table holds more than mirror_threshold_rows rows).
+    # Where overview aggregates run: the source database, the local DuckDB mirror, "auto"
+    # (the mirror once the table holds more than mirror_threshold_rows rows), or ClickHouse
+    # (only when chosen: "auto" never picks it) at clickhouse_url.
     aggregate_engine: str = "auto"
+    clickhouse_url: str = ""
     mirror_path: Path = DEFAULT_MIRROR_PATH
     mirror_threshold_rows: int = 200_000
     # Unusual volume: how far from its baseline a bucket must be (in robust deviations),
@@ -111,6 +113,16 @@ def _db_url(value: Any) -> str:
     return url
 
 
+def _clickhouse_url(value: Any) -> str:
+    url = str(value).strip()
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("clickhousedb", "clickhousedb+connect", "chdb"):
+        raise ValueError(
+            "must be clickhousedb://user:password@host:8123/database or chdb:///path/to/folder"
+        )
+    return url
+
+
 def _aggregate_engine(value: Any) -> str:
     name = str(value).strip().lower()
     if name not in AGGREGATE_ENGINES:
@@ -132,7 +144,7 @@ def _file_path(value: Any) -> Path:
 
 # Settings whose value may hold a password: an error names them but never shows the value
 # (one that fails to parse as a URL cannot be told apart into user, password and host).
-UNSHOWN_SETTINGS = frozenset({"db_url"})
+UNSHOWN_SETTINGS = frozenset({"db_url", "clickhouse_url"})
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "db_url": _db_url,
@@ -144,6 +156,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "business_hours_start": _hour,
     "business_hours_end": _hour,
     "aggregate_engine": _aggregate_engine,
+    "clickhouse_url": _clickhouse_url,
     "mirror_path": _file_path,
     "anomaly_threshold": _positive_float,
 }
@@ -299,6 +312,11 @@ def load_settings(
             shown = "" if name in UNSHOWN_SETTINGS else f" = {raw!r}"
             raise ConfigError(f"Setting {name} ({source}){shown} is invalid: {exc}") from exc
     settings = Settings(**values)
+    if settings.aggregate_engine == "clickhouse" and not settings.clickhouse_url:
+        raise ConfigError(
+            "Setting aggregate_engine = clickhouse needs clickhouse_url "
+            "(AUDIT_CLICKHOUSE_URL or [audit] clickhouse_url in secrets.toml)"
+        )
     if settings.business_hours_start >= settings.business_hours_end:
         raise ConfigError(
             "Settings business_hours_start and business_hours_end: the start must be before the end"

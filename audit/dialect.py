@@ -1,6 +1,9 @@
-"""The small seam where SQLite, PostgreSQL and DuckDB (the columnar mirror) differ: JSON as
-text, local time and buckets, JSON-list membership. Everything else in the query layer is
-dialect-neutral Core. DuckDB has PostgreSQL's ``date_trunc`` and ``extract``."""
+"""The small seam where SQLite, PostgreSQL, DuckDB (the columnar mirror) and ClickHouse
+differ: JSON as text, local time and buckets, JSON-list membership. Everything else in the
+query layer is dialect-neutral Core. DuckDB has PostgreSQL's ``date_trunc`` and
+``extract``; ClickHouse has ``date_trunc`` too (its weeks come back as dates), and its own
+``toHour`` and ``toDayOfWeek``. Its LIKE escape and exact time parameters are handled in
+the engine itself (:mod:`audit.clickhouse.engine`)."""
 
 from __future__ import annotations
 
@@ -15,8 +18,11 @@ from audit.timerange import offset_segments, shifted
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
 DUCKDB = "duckdb"
+CLICKHOUSE = "clickhousedb"  # clickhouse-connect's dialect, for a server and for chdb
 # Dialects with PostgreSQL's casts and date functions.
 _PG_FUNCTIONS = (POSTGRESQL, DUCKDB)
+# Copies of the analytic columns (no session id, no JSON): the mirror and ClickHouse.
+COPIES = (DUCKDB, CLICKHOUSE)
 
 _SQLITE_TRUNCATE = {
     "minute": ("%Y-%m-%d %H:%M:00",),
@@ -102,6 +108,8 @@ def time_value(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
 
 def json_text(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[str]:
     """A JSON column as its text (SQLite stores text already; may even be invalid JSON)."""
+    if dialect == CLICKHOUSE:  # its CAST to String refuses NULL
+        return sa.func.toString(column, type_=sa.Text)
     if dialect in _PG_FUNCTIONS:
         return sa.cast(column, sa.Text)
     return sa.type_coerce(column, sa.Text)
@@ -141,6 +149,9 @@ def local_time(
     if dialect == DUCKDB:  # plain arithmetic: about 10 times faster than its ICU timezone()
         seconds = sa.func.to_seconds(_utc_offset(column, tz, start, end), type_=sa.Interval())
         return _within_python_years(column + seconds, start, end)
+    if dialect == CLICKHOUSE:  # the same arithmetic; it holds the years 1900 to 2299 only
+        offset = _utc_offset(column, tz, start, end)
+        return sa.func.addSeconds(column, offset, type_=sa.DateTime())
     if dialect == POSTGRESQL:
         local = sa.func.timezone(tz, sa.func.timezone("UTC", column))
         return _within_python_years(local, start, end)
@@ -168,6 +179,9 @@ def _within_python_years(
 
 def truncate(local: sa.ColumnElement, dialect: str, width: str) -> sa.ColumnElement:
     """Start of the minute/hour/day/week (weeks start on Monday) holding a local time."""
+    if dialect == CLICKHOUSE:  # a week's start comes back as a Date32: made a time again
+        start = sa.func.date_trunc(width, local)
+        return sa.func.toDateTime64(start, 0, "UTC") if width == "week" else start
     if dialect in _PG_FUNCTIONS:
         return sa.func.date_trunc(width, local)
     fmt, *modifiers = _SQLITE_TRUNCATE[width]
@@ -175,6 +189,8 @@ def truncate(local: sa.ColumnElement, dialect: str, width: str) -> sa.ColumnElem
 
 
 def hour_of_day(local: sa.ColumnElement, dialect: str) -> sa.ColumnElement[int]:
+    if dialect == CLICKHOUSE:
+        return sa.func.toHour(local, type_=sa.Integer())
     if dialect in _PG_FUNCTIONS:
         return sa.cast(sa.extract("hour", local), sa.Integer)
     return sa.cast(sa.func.strftime("%H", local), sa.Integer)
@@ -182,6 +198,8 @@ def hour_of_day(local: sa.ColumnElement, dialect: str) -> sa.ColumnElement[int]:
 
 def iso_weekday(local: sa.ColumnElement, dialect: str) -> sa.ColumnElement[int]:
     """Monday = 1 ... Sunday = 7."""
+    if dialect == CLICKHOUSE:
+        return sa.func.toDayOfWeek(local, type_=sa.Integer())
     if dialect in _PG_FUNCTIONS:
         return sa.cast(sa.extract("isodow", local), sa.Integer)
     sunday_zero = sa.cast(sa.func.strftime("%w", local), sa.Integer)
@@ -195,6 +213,8 @@ def json_list_contains(
     including (on SQLite) text that is not valid JSON."""
     if dialect == DUCKDB:
         return _duckdb_list_contains(column, value)
+    if dialect == CLICKHOUSE:
+        return _clickhouse_list_contains(column, value)
     if dialect == POSTGRESQL:
         as_jsonb = sa.cast(column, postgresql.JSONB)
         return sa.and_(
@@ -224,3 +244,16 @@ def _duckdb_list_contains(column: sa.ColumnElement, value: str) -> sa.ColumnElem
         )
     )
     return sa.and_(sa.func.json_type(text) == "ARRAY", member.exists())
+
+
+def _clickhouse_list_contains(column: sa.ColumnElement, value: str) -> sa.ColumnElement[bool]:
+    # Invalid JSON and anything but an array give no elements; each element is raw JSON,
+    # tested in a lambda (x -> ...) with the value still a bound parameter.
+    text = sa.func.ifNull(json_text(column, CLICKHOUSE), "null")
+    elements = sa.func.JSONExtractArrayRaw(text)
+    element = sa.literal_column("x")
+    holds = sa.and_(
+        sa.func.JSONType(element) == "String",
+        sa.func.JSONExtractString(element) == sa.literal(value, sa.String),
+    )
+    return sa.func.arrayExists(element.op("->")(holds), elements) == 1

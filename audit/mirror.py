@@ -47,6 +47,7 @@ from sqlalchemy.dialects import postgresql
 
 from audit.db import Source
 from audit.dialect import (
+    CLICKHOUSE,
     DUCKDB,
     POSTGRESQL,
     SQLITE,
@@ -175,7 +176,7 @@ class Slice:
         self, table: sa.Table, last_id: int, dialect: str = DUCKDB
     ) -> sa.ColumnElement[bool]:
         """On a SQLite source a value that is no time (other text, a number) is mirrored
-        as NULL (see :func:`_source_columns`), so it belongs with the rows without a time."""
+        as NULL (see :func:`source_columns`), so it belongs with the rows without a time."""
         created = table.c.created_at
         parts = [table.c.id <= last_id]
         can_be_time = time_text_bounds(created, dialect)
@@ -222,7 +223,7 @@ def _canonical_text(values: Sequence[Any]) -> str:
         if value is None:
             parts.append(NULL_TIME)
         elif name == "created_at":
-            moment = naive_utc_time(value)  # as _source_columns reads it
+            moment = naive_utc_time(value)  # as source_columns reads it
             parts.append(NULL_TIME if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S.%f"))
         elif name == "success":
             parts.append("t" if value else "f")
@@ -241,18 +242,22 @@ def _sql_text_part(column: sa.ColumnElement, name: str, dialect: str) -> sa.Colu
     if name == "created_at":
         if dialect == POSTGRESQL:
             text = sa.func.to_char(column, "YYYY-MM-DD HH24:MI:SS.US")
+        elif dialect == CLICKHOUSE:
+            text = sa.func.formatDateTime(column, "%Y-%m-%d %H:%i:%S.%f")
         else:
             text = sa.func.strftime(column, "%Y-%m-%d %H:%M:%S.%f")
     elif name == "success":
         text = sa.case((column.is_(True), "t"), (column.is_(False), "f"))
+    elif dialect == CLICKHOUSE:  # its CAST to String refuses NULL
+        text = sa.func.toString(column, type_=sa.Text)
     else:
         text = sa.cast(column, sa.Text)
     return sa.func.coalesce(text, NULL_TIME)
 
 
 def _fingerprint(table: sa.Table, dialect: str) -> sa.ColumnElement[int]:
-    """SQL for :func:`row_fingerprint` on PostgreSQL and DuckDB; on SQLite the Python
-    function registered as ``audit_mirror_fingerprint``."""
+    """SQL for :func:`row_fingerprint` on PostgreSQL, DuckDB and ClickHouse; on SQLite the
+    Python function registered as ``audit_mirror_fingerprint``."""
     columns = [table.c[name] for name in MIRROR_COLUMNS]
     if dialect == SQLITE:
         return getattr(sa.func, _UDF_NAME)(*columns)
@@ -261,6 +266,9 @@ def _fingerprint(table: sa.Table, dialect: str) -> sa.ColumnElement[int]:
         if pieces:
             pieces.append(sa.literal(_SEPARATOR))
         pieces.append(_sql_text_part(column, name, dialect))
+    if dialect == CLICKHOUSE:  # MD5() gives the 16 bytes themselves: the first 4, big-endian
+        digest = sa.func.MD5(sa.func.concat(*pieces))
+        return sa.func.reinterpretAsUInt32(sa.func.reverse(sa.func.substring(digest, 1, 4)))
     prefix = sa.func.substr(sa.func.md5(sa.func.concat(*pieces)), 1, 8)
     if dialect == POSTGRESQL:
         return sa.cast(sa.cast(sa.literal("x") + prefix, postgresql.BIT(32)), sa.BigInteger)
@@ -276,7 +284,8 @@ class SliceSummary:
     fingerprint_sum: int
 
 
-def _summary(conn: sa.Connection, table: sa.Table, where: sa.ColumnElement[bool]) -> SliceSummary:
+def summary(conn: sa.Connection, table: sa.Table, where: sa.ColumnElement[bool]) -> SliceSummary:
+    """Rows, sum of ids and sum of fingerprints of a slice, alike on every engine."""
     if conn.dialect.name == SQLITE:
         conn.connection.driver_connection.create_function(
             _UDF_NAME, len(MIRROR_COLUMNS), row_fingerprint, deterministic=True
@@ -363,7 +372,7 @@ def _insert_rows(conn: sa.Connection, rows: Sequence[Sequence[Any]]) -> None:
         duck.unregister("mirror_chunk")
 
 
-def _source_columns(dialect: str) -> list[sa.ColumnElement]:
+def source_columns(dialect: str) -> list[sa.ColumnElement]:
     """The mirrored columns as read from the source; on SQLite ``created_at`` as a naive UTC
     time or NULL whatever another program stored there (text in other forms, numbers)."""
     return [
@@ -534,7 +543,7 @@ class Mirror:
 
     def _fetch_after(self, origin: Source, last_id: int) -> list[sa.Row]:
         statement = (
-            sa.select(*_source_columns(origin.dialect))
+            sa.select(*source_columns(origin.dialect))
             .where(audit_logs.c.id > last_id)
             .order_by(audit_logs.c.id)
             .limit(self.chunk_rows)
@@ -615,9 +624,9 @@ class Mirror:
     def _differs(self, origin: Source, piece: Slice, last_id: int) -> bool:
         with origin.connect() as conn:
             where = piece.clause(audit_logs, last_id, origin.dialect)
-            theirs = _summary(conn, audit_logs, where)
+            theirs = summary(conn, audit_logs, where)
         with self.engine.connect() as conn:
-            ours = _summary(conn, mirror_logs, piece.clause(mirror_logs, last_id))
+            ours = summary(conn, mirror_logs, piece.clause(mirror_logs, last_id))
         return theirs != ours
 
     def _resync(self, origin: Source, piece: Slice, last_id: int) -> None:
@@ -627,7 +636,7 @@ class Mirror:
             after = 0
             while True:
                 statement = (
-                    sa.select(*_source_columns(origin.dialect))
+                    sa.select(*source_columns(origin.dialect))
                     .where(piece.clause(audit_logs, last_id, origin.dialect))
                     .where(audit_logs.c.id > after)
                     .order_by(audit_logs.c.id)

@@ -1,9 +1,12 @@
-"""Which engine answers a query: the source database, or the local columnar mirror (and,
-later, a cluster engine). Streamlit-free, so the dashboard, the benchmark and the
-command-line tools route alike; the UI only caches what a :class:`Route` names.
+"""Which engine answers a query: the source database, the local columnar mirror, or
+ClickHouse. Streamlit-free, so the dashboard, the benchmark and the command-line tools
+route alike; the UI only caches what a :class:`Route` names.
 
 - Aggregates go to the mirror when the settings want it, it has been built from this
   source, and it holds every column the filter reads; else to the source.
+- With ``aggregate_engine = clickhouse`` they go to ClickHouse on the same terms (it holds
+  the mirror's columns), once its sync command has copied this source and while every
+  row's time is one ClickHouse holds. The dashboard never writes there.
 - Rows (pages, events, exports and the counts behind the explorer's pages) always come
   from the source. Row lists that the mirror can narrow (:data:`ROWS_FOUND_IN_MIRROR`) are
   read from the source by ids the mirror finds.
@@ -18,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -29,6 +32,9 @@ from audit.dimensions import REGISTRY, split_exclusion
 from audit.filters import AuditFilter
 from audit.mirror import Mirror, MirrorState
 from audit.schema import audit_logs
+
+if TYPE_CHECKING:
+    from audit.clickhouse import ClickHouse, ClickHouseState
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +132,7 @@ class Router:
     settings: Settings
     open_mirror: Callable[[Path], Mirror] = Mirror
     _mirrors: dict[Path, Mirror] = field(default_factory=dict)
+    _clickhouse: dict[str, ClickHouse] = field(default_factory=dict)
     _estimates: dict[str, tuple[float, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -156,6 +163,32 @@ class Router:
                 return None
             return self._mirrors[path]
 
+    def clickhouse(self) -> ClickHouse | None:
+        """ClickHouse (read-only) when the settings choose it, else ``None``."""
+        if self.settings.aggregate_engine != "clickhouse":
+            return None
+        from audit.clickhouse import ClickHouse  # its client loads only when chosen
+
+        url = self.settings.clickhouse_url
+        with self._lock:
+            if url not in self._clickhouse:
+                timeout = self.settings.statement_timeout_seconds
+                self._clickhouse[url] = ClickHouse(url, timeout_seconds=timeout)
+            return self._clickhouse[url]
+
+    def clickhouse_state(self, source: Source) -> ClickHouseState | None:
+        """ClickHouse's state when it is chosen and has been built from this source (it may
+        still decline to answer: see ``unheld``); else ``None``."""
+        store = self.clickhouse()
+        try:
+            state = store.state() if store else None
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("ClickHouse cannot be read: %s", exc)
+            return None
+        if state is None or not state.built or state.source != source.key:
+            return None
+        return state
+
     def ready_state(self, source: Source) -> MirrorState | None:
         """The mirror's state when it is in use and built from this source, else ``None``."""
         mirror = self.mirror(source)
@@ -165,7 +198,15 @@ class Router:
         return state
 
     def aggregate(self, source: Source, flt: AuditFilter) -> Route:
-        """Where an aggregate over ``flt`` runs: the mirror when it can answer."""
+        """Where an aggregate over ``flt`` runs: the mirror (or ClickHouse) when it can
+        answer."""
+        store = self.clickhouse()
+        if store is not None:
+            state = self.clickhouse_state(source)
+            if state is None or state.unheld or not mirror_can_answer(flt):
+                return Route(source, source.key, "source")
+            key = f"clickhouse:{store.key}:{state.source}:{state.version}"
+            return Route(store.source_for(source), key, "clickhouse")
         mirror = self.mirror(source)
         state = self.ready_state(source) if mirror else None
         if mirror is None or state is None or not mirror_can_answer(flt):

@@ -42,6 +42,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def chdb_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test process's one chdb data folder (chdb opens one folder per process): each
+    test that needs ClickHouse takes a database of its own in it (``chdb_url``)."""
+    return tmp_path_factory.mktemp("chdb")
+
+
 @pytest.fixture(scope="session", params=DIALECTS)
 def demo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

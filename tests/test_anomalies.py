@@ -2,8 +2,8 @@
 end of summer time) planted over six weeks, plus a spike of failed logins, an action never
 seen before and a user back after a long silence. The spike and the newcomers are found
 with the right sentences, the steady weeks give nothing, every engine (SQLite,
-PostgreSQL, the DuckDB mirror of each) gives the same answer, and the feed and the page
-show it, masked for viewers."""
+PostgreSQL, the DuckDB mirror and ClickHouse of each) gives the same answer, and the feed
+and the page show it, masked for viewers."""
 
 from __future__ import annotations
 
@@ -32,11 +32,12 @@ from audit.anomalies import (
 )
 from audit.anomalies import __main__ as feed
 from audit.anomalies.baselines import Baseline, baseline, exact_median
+from audit.clickhouse import ClickHouse
 from audit.db import Source, check_database, create_readonly_engine
 from audit.filters import AuditFilter
 from audit.mirror import Mirror
 from audit.schema import audit_logs, metadata, users
-from tests.support.databases import fresh_database
+from tests.support.databases import chdb_url, fresh_database
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FIRST_MONDAY = datetime(2026, 9, 28)  # local; summer time ends on Sunday 25 October
@@ -127,8 +128,10 @@ def write_planted(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Source]]:
-    """The planted data on SQLite and PostgreSQL, and the mirror of each."""
+def engines(
+    tmp_path_factory: pytest.TempPathFactory, chdb_folder: Path
+) -> Iterator[dict[str, Source]]:
+    """The planted data on SQLite and PostgreSQL, and the mirror and ClickHouse of each."""
     folder = tmp_path_factory.mktemp("anomalies")
     sources: dict[str, Source] = {}
     with fresh_database("sqlite", folder) as lite, fresh_database("postgresql", folder) as pg:
@@ -143,7 +146,11 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Sour
             assert mirror.ready_for(source)
             sources[name] = source
             sources[f"mirror of {name}"] = mirror.source_for(source)
-            opened.append((engine, mirror))
+            store = ClickHouse(chdb_url(chdb_folder), writable=True)
+            store.sync_step(source)
+            assert store.ready_for(source)
+            sources[f"clickhouse of {name}"] = store.source_for(source)
+            opened += [(engine, mirror), (engine, store)]
         sources["sqlite url"] = lite  # type: ignore[assignment]
         yield sources
         for engine, mirror in opened:
@@ -151,7 +158,14 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Sour
             engine.dispose()
 
 
-ENGINES = ("sqlite", "postgresql", "mirror of sqlite", "mirror of postgresql")
+ENGINES = (
+    "sqlite",
+    "postgresql",
+    "mirror of sqlite",
+    "mirror of postgresql",
+    "clickhouse of sqlite",
+    "clickhouse of postgresql",
+)
 
 
 def _sentences(findings: Findings) -> list[str]:

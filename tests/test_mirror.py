@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -21,124 +20,26 @@ import sqlalchemy as sa
 from audit import queries, security
 from audit.config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from audit.db import Source, check_database, create_readonly_engine
-from audit.dimensions import COUNTED
 from audit.filters import AuditFilter
 from audit.mirror import Mirror, row_fingerprint
 from audit.routing import mirror_can_answer, wants_mirror
-from audit.schema import audit_logs, users
-from audit.timerange import BUCKET_WIDTHS
+from audit.schema import audit_logs
 from audit.tools.demo import write_demo
 from tests.support.databases import DEMO_END, DEMO_NOW
-
-ROWS = 12_000
-DAYS = 35
-SEED = 5
-BERLIN = ZoneInfo("Europe/Berlin")
-
-FILTERS: dict[str, AuditFilter] = {
-    "all time": AuditFilter(range="all"),
-    "30 days in Kolkata": AuditFilter(range="30d", tz="Asia/Kolkata"),
-    "DST change in Berlin, low and info": AuditFilter(
-        range="custom",
-        tz="Europe/Berlin",
-        start=datetime(2026, 10, 22, tzinfo=BERLIN),
-        end=datetime(2026, 10, 30, tzinfo=BERLIN),
-        severities=("low",),
-    ),
-    "failed security events, 90 days, New York": AuditFilter(
-        range="90d", tz="America/New_York", outcomes=("failure",), categories=("security",)
-    ),
-    "exclusions, IP prefix, unset severity": AuditFilter(
-        range="90d",
-        excludes=("action:login", "category:uncategorized"),
-        ip="198.51.100.*",
-        severities=("unset", "medium", "high"),
-    ),
-    "two users, resource id": AuditFilter(range="all", users=(3, 12), resource_id="3"),
-}
-PROFILE_FILTERS: dict[str, AuditFilter] = {
-    "user 12": AuditFilter(range="30d", users=(12,)),
-    "office IP": AuditFilter(range="90d", ip="198.51.100.11"),
-}
-# After each change, every aggregate under fewer filters (time zones, DST, all kinds of field).
-AFTER_CHANGE = (
-    "all time",
-    "DST change in Berlin, low and info",
-    "exclusions, IP prefix, unset severity",
+from tests.support.equality import (
+    AFTER_CHANGE,
+    DAYS,
+    FILTERS,
+    PROFILE_FILTERS,
+    ROWS,
+    SECURITY_FILTERS,
+    SEED,
+    Writer,
+    append,
+    assert_same,
+    delete,
+    rewrite,
 )
-SECURITY_FILTERS: dict[str, AuditFilter] = {
-    "7 days": AuditFilter(range="7d"),
-    "30 days in Berlin": AuditFilter(range="30d", tz="Europe/Berlin"),
-}
-
-
-# ---------------------------------------------------------------------------------------
-# Results from one engine, made comparable
-
-
-def _comparable(value: Any, keep_order: bool) -> Any:
-    """DataFrames with one datetime resolution; unordered results sorted."""
-    if not isinstance(value, pd.DataFrame):
-        return value
-    frame = value.copy()
-    for name in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[name]):
-            frame[name] = frame[name].astype("datetime64[ns]")
-    if not keep_order and len(frame.columns):
-        frame = frame.sort_values(list(frame.columns), na_position="first")
-    return frame.reset_index(drop=True)
-
-
-def overview_results(source: Source, names: tuple[str, ...]) -> dict[str, Any]:
-    now, out = DEMO_NOW, {}
-    for name in names:
-        flt = FILTERS[name]
-        out[f"kpis / {name}"] = queries.kpis(source, flt, now)
-        out[f"severity_by_category / {name}"] = queries.severity_by_category(source, flt, now)
-        out[f"activity_rhythm / {name}"] = queries.activity_rhythm(source, flt, now)
-        counts = queries.overview_counts(source, flt, now)
-        out[f"one scan: heatmap / {name}"] = counts.severity_by_category()
-        for by in queries.COUNTED_TOGETHER:
-            out[f"one scan: volume {by} / {name}"] = counts.volume(by)
-        for by in COUNTED:
-            out[f"top_values {by} / {name}"] = queries.top_values(source, flt, now, by)
-            out[f"volume {by} / {name}"] = queries.volume(source, flt, now, by)
-    dst = FILTERS["DST change in Berlin, low and info"]
-    for width in BUCKET_WIDTHS:
-        out[f"volume {width} / DST"] = queries.volume(source, dst, now, "outcome", width)
-    return out
-
-
-def security_results(source: Source) -> dict[str, Any]:
-    now, th, out = DEMO_NOW, security.Thresholds(), {}
-    for name, flt in SECURITY_FILTERS.items():
-        out[f"detect / {name}"] = security.detect(source, flt, now, th)
-        failures = security.login_failures_filter(flt)
-        assert failures is not None
-        out[f"failure_summary / {name}"] = security.failure_summary(source, failures, now)
-        out[f"high security events / {name}"] = security.count_high_security_events(
-            source, flt, now
-        )
-    for name, flt in PROFILE_FILTERS.items():
-        out[f"entity_summary / {name}"] = security.entity_summary(source, flt, now)
-        out[f"top_user_agents / {name}"] = security.top_user_agents(source, flt, now)
-        out[f"ever_seen / {name}"] = security.ever_seen(source, flt, now)
-    return out
-
-
-def assert_same(origin: Source, mirror: Source, when: str, names: tuple[str, ...]) -> None:
-    expected = overview_results(origin, names) | security_results(origin)
-    got = overview_results(mirror, names) | security_results(mirror)
-    assert got.keys() == expected.keys()
-    for name, value in expected.items():
-        keep_order = name.startswith(("top_values", "top_user_agents"))
-        left, right = _comparable(got[name], keep_order), _comparable(value, keep_order)
-        if isinstance(left, pd.DataFrame):
-            assert left.attrs == right.attrs, f"{name} {when}"
-            pd.testing.assert_frame_equal(left, right, obj=f"{name} {when}")
-        else:
-            assert left == right, f"{name} {when}"
-
 
 # ---------------------------------------------------------------------------------------
 # A database of our own, with a writer to change it behind the mirror's back
@@ -151,21 +52,23 @@ class Scene:
     source: Source
     mirror: Mirror
 
+    @property
+    def writes(self) -> Writer:
+        return Writer(self.writer)
+
     def sync_fully(self) -> None:
         report = self.mirror.sync_step(self.source, budget_seconds=math.inf)
         assert report.caught_up and not report.skipped
         assert self.mirror.ready_for(self.source)
 
     def execute(self, statement: sa.Executable, rows: list[dict] | None = None) -> None:
-        with self.writer.begin() as conn:
-            conn.execute(statement, rows) if rows else conn.execute(statement)
+        self.writes.execute(statement, rows)
 
     def select(self, statement: sa.Select) -> list[dict]:
-        with self.writer.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(statement)]
+        return self.writes.select(statement)
 
     def max_id(self) -> int:
-        return self.select(sa.select(sa.func.max(audit_logs.c.id).label("m")))[0]["m"]
+        return self.writes.max_id()
 
 
 @pytest.fixture
@@ -185,55 +88,8 @@ def scene(db_url: str, tmp_path: Path) -> Iterator[Scene]:
     writer.dispose()
 
 
-def _appended_rows(scene: Scene) -> list[dict]:
-    """Copies of early rows as new events: most in the last day, some late-arriving (old
-    times), some without a time or a user, and some from a user the mirror has not seen."""
-    originals = scene.select(sa.select(audit_logs).where(audit_logs.c.id <= 1_500))
-    next_id = scene.max_id() + 1
-    for offset, row in enumerate(originals):
-        row["id"] = next_id + offset
-        if offset % 10 == 0:
-            row["created_at"] = DEMO_END - timedelta(days=40, minutes=offset)
-        else:
-            row["created_at"] = DEMO_END - timedelta(minutes=1 + offset % 600)
-        if offset % 97 == 0:
-            row["created_at"] = None
-        if offset % 89 == 0:
-            row["user_id"] = None
-        if offset % 50 == 0:
-            row["user_id"] = 900
-    return originals
-
-
 def _append(scene: Scene) -> None:
-    scene.execute(users.insert(), [{"id": 900, "email": "new@example.com", "username": "new"}])
-    scene.execute(audit_logs.insert(), _appended_rows(scene))
-
-
-def _delete(scene: Scene) -> None:
-    c = audit_logs.c
-    scene.execute(audit_logs.delete().where(c.id.between(3_000, 3_400)))
-    one_day = datetime(2026, 10, 25)
-    scene.execute(
-        audit_logs.delete().where(
-            c.created_at >= one_day, c.created_at < one_day + timedelta(days=1)
-        )
-    )
-    scene.execute(audit_logs.delete().where(c.id == scene.max_id()))
-
-
-def _rewrite(scene: Scene) -> None:
-    """Changes that keep every count and id: a same-length severity, a time within the
-    same day, an address, an outcome, and a user's email (a soft delete)."""
-    c = audit_logs.c
-    high = scene.select(sa.select(c.id).where(c.severity == "high").order_by(c.id).limit(1))
-    scene.execute(audit_logs.update().where(c.id == high[0]["id"]).values(severity="info"))
-    moved = scene.select(sa.select(c.created_at).where(c.id == 5_000))[0]["created_at"]
-    moved += timedelta(seconds=1)
-    scene.execute(audit_logs.update().where(c.id == 5_000).values(created_at=moved))
-    scene.execute(audit_logs.update().where(c.id == 6_000).values(ip_address="192.0.2.99"))
-    scene.execute(audit_logs.update().where(c.id == 7_000).values(success=None))
-    scene.execute(users.update().where(users.c.id == 12).values(email="deleted_12_x@example.com"))
+    append(scene.writes)
 
 
 def test_equal_to_the_source_after_build_appends_deletions_and_rewrites(scene: Scene) -> None:
@@ -248,8 +104,8 @@ def test_equal_to_the_source_after_build_appends_deletions_and_rewrites(scene: S
 
     for change, when in (
         (_append, "after appends"),
-        (_delete, "after deletions"),
-        (_rewrite, "after rewritten rows"),
+        (lambda s: delete(s.writes), "after deletions"),
+        (lambda s: rewrite(s.writes), "after rewritten rows"),
         (lambda s: s.execute(audit_logs.insert(), late), "after a late commit"),
     ):
         change(scene)
@@ -487,7 +343,7 @@ def test_row_lists_found_through_a_lagging_mirror_equal_the_sources(scene: Scene
     scene.mirror.build(scene.source)
     mirrored_up_to = scene.max_id()
     _append(scene)  # not mirrored yet: the source must supply the newer rows itself
-    _delete(scene)
+    delete(scene.writes)
     expected = row_lists(scene.source, None)
     got = row_lists(scene.source, scene.mirror.source_for(scene.source))
     ids = pd.concat([frame["id"] for frame in expected.values()])

@@ -57,8 +57,8 @@ class EventRow(NamedTuple):
 
 
 def _session_column(source: Source) -> sa.ColumnElement:
-    """The session id where the engine holds it (the mirror does not: there, IP alone)."""
-    return sa.null() if source.dialect == dialect.DUCKDB else c.session_id
+    """The session id where the engine holds it (the copies do not: there, IP alone)."""
+    return sa.null() if source.dialect in dialect.COPIES else c.session_id
 
 
 def _chain_columns(source: Source) -> list[sa.ColumnElement]:
@@ -97,7 +97,7 @@ def _successes(
 
 def _same_origin(source: Source, success: ChainEvent) -> sa.ColumnElement[bool]:
     same = [c.ip_address == success.ip] if success.ip else []
-    if success.session and source.dialect != dialect.DUCKDB:
+    if success.session and source.dialect not in dialect.COPIES:
         same.append(c.session_id == success.session)
     return sa.or_(*same) if same else sa.false()
 

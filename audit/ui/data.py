@@ -178,9 +178,39 @@ def _build_progress(source: Source) -> None:
     )
 
 
+def _show_clickhouse_status(source: Source, report: bool) -> None:
+    """ClickHouse is kept current by its own sync command: say how fresh it is, or why the
+    numbers come from the database instead."""
+    state = router().clickhouse_state(source)
+    box = st.container() if report else st.sidebar
+    if state is None or state.as_of is None:
+        box.caption(
+            "ClickHouse holds no copy of this database yet (run `python -m audit.clickhouse "
+            "sync`): charts and counts come from the database."
+        )
+        return
+    if state.unheld:
+        box.caption(
+            f"ClickHouse cannot hold the times of {state.unheld:,} events (before 1900 or "
+            "after 2299): charts and counts come from the database."
+        )
+        return
+    box.caption(
+        f"Charts and counts from ClickHouse, {freshness_text(state.as_of, datetime.now(UTC))}.",
+        help=None
+        if report
+        else "ClickHouse is brought up to date by its sync command, not by this page. Rows, "
+        "event details and exports always come from the database.",
+    )
+
+
 def show_mirror_status(source: Source, report: bool) -> None:
     """When the mirror is in use: keep it current and state how fresh its numbers are; while
-    it is first built, show its progress (not in reports, which wait for nothing)."""
+    it is first built, show its progress (not in reports, which wait for nothing). The same
+    freshness for ClickHouse, which the dashboard only reads."""
+    if router().clickhouse() is not None:
+        _show_clickhouse_status(source, report)
+        return
     if router().mirror(source) is None:
         return
     state = router().sync_if_stale(source, timedelta(seconds=CACHE_TTL_SECONDS))

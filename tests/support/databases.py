@@ -48,6 +48,11 @@ def fresh_database(kind: str, tmp_dir: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def chdb_url(folder: Path) -> str:
+    """A new, empty ClickHouse database in the test process's chdb folder."""
+    return f"chdb://{folder}?database=t_{uuid.uuid4().hex[:12]}"
+
+
 @dataclass
 class DemoDatabase:
     """A populated database: ``writer`` for ground-truth SQL, ``source`` as the dashboard

@@ -24,7 +24,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m audit.tools.bench",
         description="Benchmark the dashboard's queries (source database and DuckDB mirror) "
-        "against the naive read_sql + pandas way; writes docs/performance.md and .json.",
+        "against the naive read_sql + pandas way; writes docs/performance.md and .json. "
+        "With --clickhouse: overview and security from PostgreSQL, the mirror and "
+        "ClickHouse (in-process), see python -m audit.tools.bench --clickhouse --help.",
     )
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="demo rows to build")
     parser.add_argument(
@@ -74,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         from audit.tools.bench.browser.cli import main as browser_main
 
         return browser_main(argv)
+    if "--clickhouse" in (sys.argv[1:] if argv is None else argv):
+        from audit.tools.bench.clickhouse import main as clickhouse_main
+
+        return clickhouse_main(sys.argv[1:] if argv is None else argv)
     args = _arguments(argv)
     if args.measure:
         print(json.dumps(measure(json.loads(args.measure)), default=str))
