@@ -32,6 +32,7 @@ from audit.dimensions import REGISTRY, split_exclusion
 from audit.filters import AuditFilter
 from audit.mirror import Mirror, MirrorState
 from audit.schema import audit_logs
+from audit.security.incidents import find_incidents
 
 if TYPE_CHECKING:
     from audit.clickhouse import ClickHouse, ClickHouseState
@@ -56,6 +57,11 @@ SOURCE_ONLY: frozenset[QueryFunction] = frozenset(
 ROWS_FOUND_IN_MIRROR: frozenset[QueryFunction] = frozenset(
     {security.high_security_events, security.lifecycle, security.latest_events}
 )
+
+
+# Aggregates from ClickHouse, the rows they name from the source (ClickHouse reads one
+# incident's few rows about three times slower than the database or the mirror).
+ROWS_FROM_SOURCE_ON_CLICKHOUSE: frozenset[QueryFunction] = frozenset({find_incidents})
 
 
 def mirror_can_answer(flt: AuditFilter) -> bool:
@@ -121,6 +127,7 @@ def run(call: Call, route: Route, now: datetime) -> Any:
 
 _SOURCE_ONLY_NAMES = frozenset(function_name(f) for f in SOURCE_ONLY)
 _ROWS_FOUND_IN_MIRROR_NAMES = frozenset(function_name(f) for f in ROWS_FOUND_IN_MIRROR)
+_ROWS_FROM_SOURCE_NAMES = frozenset(function_name(f) for f in ROWS_FROM_SOURCE_ON_CLICKHOUSE)
 ESTIMATE_SECONDS = 300.0
 
 
@@ -220,6 +227,8 @@ class Router:
         if call.name in _ROWS_FOUND_IN_MIRROR_NAMES:
             ids_from = None if found.engine == "source" else found.target
             return Route(source, found.key, found.engine, {"ids_from": ids_from})
+        if found.engine == "clickhouse" and call.name in _ROWS_FROM_SOURCE_NAMES:
+            return Route(found.target, found.key, found.engine, {"rows_from": source})
         return found
 
     def sync_if_stale(self, source: Source, max_age: timedelta) -> MirrorState | None:

@@ -24,7 +24,7 @@ from audit.dialect import CLICKHOUSE, json_list_contains
 from audit.dimensions import pattern_clause
 from audit.filters import AuditFilter
 from audit.mirror import Mirror
-from audit.routing import Router
+from audit.routing import Call, Router
 from audit.schema import audit_logs
 from audit.security.incidents import find_incidents
 from audit.tools.demo import write_demo
@@ -156,6 +156,10 @@ def test_the_dashboard_reads_clickhouse_only_when_chosen_and_only_read_only(
     assert chosen.aggregate(scene.source, AuditFilter(tags=("login",))).engine == "source"
     kpis = queries.kpis(route.target, everything, DEMO_NOW)
     assert kpis == queries.kpis(scene.source, everything, DEMO_NOW)
+    incidents = chosen.route(
+        Call(find_incidents, everything, (security.Thresholds(),)), scene.source
+    )
+    assert incidents.engine == "clickhouse" and incidents.kwargs == {"rows_from": scene.source}
     for engine in ("auto", "mirror", "source"):
         other = Router(Settings(aggregate_engine=engine, clickhouse_url=scene.clickhouse_url))
         assert other.clickhouse() is None
@@ -325,4 +329,8 @@ def test_incidents_from_clickhouse_equal_the_mirrors(sqlite_scene: Scene, tmp_pa
         from_clickhouse = find_incidents(scene.store.source_for(scene.source), flt, DEMO_NOW, th)
         assert from_clickhouse.incidents, name
         assert from_clickhouse == from_mirror, name
+        # as the dashboard runs it: the incidents' events read from the source
+        copy = scene.store.source_for(scene.source)
+        with_source_rows = find_incidents(copy, flt, DEMO_NOW, th, rows_from=scene.source)
+        assert with_source_rows == from_mirror, name
     mirror.close()

@@ -299,9 +299,16 @@ def _labels_with(source: Source, found: Detections, user_ids: Iterable[int]) -> 
 
 
 def incidents_from(
-    source: Source, flt: AuditFilter, now: datetime, th: Thresholds, found: Detections
+    source: Source,
+    flt: AuditFilter,
+    now: datetime,
+    th: Thresholds,
+    found: Detections,
+    rows_from: Source | None = None,
 ) -> Incidents:
-    """Incidents over detections already run (``found``, under the same filter)."""
+    """Incidents over detections already run (``found``, under the same filter); each
+    incident's events are read from ``rows_from`` when given (the database, when the
+    aggregates come from ClickHouse, which reads one incident's rows far slower)."""
     window = th.minutes("takeover_window_minutes")
     groups = group_findings(found.all(), window)
     chained: dict[int, list[ChainEvent]] = defaultdict(list)
@@ -309,7 +316,8 @@ def incidents_from(
         chained[event.group].append(event)
     user_ids = {u for g in groups for f in g for u in f.user_ids}
     labels = _labels_with(source, found, user_ids)
-    built = [_build(source, now, g, chained[n], labels) for n, g in enumerate(groups)]
+    rows = rows_from or source
+    built = [_build(rows, now, g, chained[n], labels) for n, g in enumerate(groups)]
     notes = list(found.notes)
     cut = sum(i.events_truncated for i in built)
     if cut:
@@ -320,9 +328,16 @@ def incidents_from(
     return Incidents(tuple(sorted(built, key=_order)), found, tuple(notes))
 
 
-def find_incidents(source: Source, flt: AuditFilter, now: datetime, th: Thresholds) -> Incidents:
-    """Every rule over the events matching ``flt``, the findings grouped into incidents."""
-    return incidents_from(source, flt, now, th, detect(source, flt, now, th))
+def find_incidents(
+    source: Source,
+    flt: AuditFilter,
+    now: datetime,
+    th: Thresholds,
+    rows_from: Source | None = None,
+) -> Incidents:
+    """Every rule over the events matching ``flt``, the findings grouped into incidents
+    (their events from ``rows_from``, see :func:`incidents_from`)."""
+    return incidents_from(source, flt, now, th, detect(source, flt, now, th), rows_from)
 
 
 def risk_at_least(risk: str, floor: str) -> bool:
