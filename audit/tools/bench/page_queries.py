@@ -8,6 +8,7 @@ from typing import Any
 
 from audit import plans
 from audit.db import Source
+from audit.dialect import CLICKHOUSE
 from audit.filters import AuditFilter
 from audit.routing import ROWS_FOUND_IN_MIRROR, Call, Route, function_name, run
 from audit.tools.bench.parameters import BENCH_NOW, WHOLE_RANGE
@@ -50,10 +51,17 @@ def run_security(aggregates: Source, rows: Source) -> dict[str, Any]:
     aggregate_route = Route(aggregates, aggregates.key, aggregates.dialect)
     ids_from = None if aggregates is rows else aggregates
     rows_route = Route(rows, rows.key, rows.dialect, {"ids_from": ids_from})
+    # on ClickHouse the incidents' events come from the source (see audit.routing)
+    incidents_route = (
+        Route(aggregates, aggregates.key, aggregates.dialect, {"rows_from": rows})
+        if aggregates.dialect == CLICKHOUSE
+        else aggregate_route
+    )
     found = None
     for call in plans.distinct_calls(plan.calls()):
         rows_call = call.name in (function_name(f) for f in ROWS_FOUND_IN_MIRROR)
-        result = run(call, rows_route if rows_call else aggregate_route, now)
+        route = incidents_route if call is plan.incidents else aggregate_route
+        result = run(call, rows_route if rows_call else route, now)
         if call is plan.incidents:
             found = result
     assert found is not None
