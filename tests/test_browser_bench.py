@@ -48,11 +48,13 @@ def test_ratios_are_medians_against_the_floor_of_the_same_run() -> None:
     assert [round(x, 3) for x in spread] == [1.35, 1.5, 1.65] and reload.n == 3
 
 
-def test_targets_are_judged_on_the_median_of_the_runs() -> None:
+def test_a_target_is_met_only_when_it_holds_in_every_run() -> None:
     runs = [_run(1.0, 1.2), _run(1.0, 1.4), _run(1.0, 1.25)]  # met in two of three
     by_target = {(c.target, c.page): c for c in checks(runs, DATA.rows)}
     reload = by_target["reload ≤ 1.3× the floor's reload", "overview"]
-    assert [round(m, 2) for m in reload.measured] == [1.2, 1.4, 1.25] and reload.met
+    assert [round(m, 2) for m in reload.measured] == [1.2, 1.4, 1.25] and not reload.met
+    held = {(c.target, c.page): c for c in checks(runs[:1] + runs[2:], DATA.rows)}
+    assert held["reload ≤ 1.3× the floor's reload", "overview"].met
     cpu = by_target["server CPU per view ≤ 0.5 s (worst scenario)", "overview"]
     assert cpu.measured == [0.4, 0.4, 0.4] and cpu.met  # the worst scenario's median
     assert not by_target["next minute ≤ 1.3× the floor's reload", "overview"].met

@@ -182,7 +182,7 @@ def _repetition(
                 "next minute",
                 lambda: next_minute(visit, repetition, options.wait_minute),
             )
-        if "filter" in wanted:
+        if "filter" in wanted and visitor.view.sidebar_filters:
             # from a page of its own: the next minute's page may hold cached filtered results
             _record(run, name, "filter", lambda: filter_change(visit, repetition, False))
         if "click" in wanted and visitor.view.clicks_through:

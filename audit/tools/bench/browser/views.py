@@ -24,6 +24,7 @@ class View:
     path: str
     params: dict[str, str] = field(default_factory=dict)
     clicks_through: bool = False  # its first chart's bars open the explorer
+    sidebar_filters: bool = True  # the explorer filters in its facets, not the sidebar
 
     def url(self, base: str, now: datetime | None) -> str:
         """The view's address; ``now`` pins the moment relative ranges end at (``None``:
@@ -72,7 +73,7 @@ def read_data(db_url: str) -> Data:
 def dashboard_views(data: Data, names: tuple[str, ...] = PAGES) -> list[View]:
     every = {
         "overview": View("overview", "", clicks_through=True),
-        "explorer": View("explorer", "explorer"),
+        "explorer": View("explorer", "explorer", sidebar_filters=False),
         "security": View("security", "security"),
         "event": View("event", "event", {"id": str(data.newest_id)}),
         "profile": View("profile", "user", {"id": str(data.busiest_user or 1)}),
