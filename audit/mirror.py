@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -372,6 +373,58 @@ def _insert_rows(conn: sa.Connection, rows: Sequence[Sequence[Any]]) -> None:
         duck.unregister("mirror_chunk")
 
 
+Repair = Callable[[Slice], bool]
+
+
+def day_slices(
+    days: tuple[date, date] | None,
+    cursor: date | None,
+    low: datetime | None = None,
+    high: datetime | None = None,
+) -> Iterator[tuple[Slice, date | None]]:
+    """The slices a verification step checks, each with the cursor to save once it is
+    checked: the newest day, then from ``cursor`` back to the oldest day, then the edges
+    (times from ``low`` and until ``high``; a cursor before the oldest day means the edges
+    are next), then the rows without a time. ``days``: the copy's first and last day."""
+    if days is None:
+        if low is not None or high is not None:
+            yield Slice(low, high), None
+        yield Slice(None, None, null_time=True), None
+        return
+    first, last = days
+    one_day = timedelta(days=1)
+    yield day_slice(last), cursor
+    day = cursor if cursor and cursor < last else last - one_day
+    while day >= first:
+        yield day_slice(day), day - one_day
+        day -= one_day
+    yield Slice(low, day_slice(first).start), first - one_day
+    after_last = day_slice(last).end
+    if after_last is not None:
+        yield Slice(after_last, high), first - one_day
+    yield Slice(None, None, null_time=True), None
+
+
+def verify_slices(
+    slices: Iterator[tuple[Slice, date | None]],
+    cursor: date | None,
+    deadline: float,
+    report: SyncReport,
+    repair: Repair,
+) -> date | None:
+    """Check (and repair) slices until the deadline; the cursor to continue from (the
+    given one when none was checked). The newest day is checked at every step, and one
+    more slice at least, so a pass always moves on."""
+    for piece, next_cursor in slices:
+        if report.verified >= 2 and time.monotonic() >= deadline:
+            break
+        report.verified += 1
+        if repair(piece):
+            report.resynced.append(piece.describe())
+        cursor = next_cursor
+    return cursor
+
+
 def source_columns(dialect: str) -> list[sa.ColumnElement]:
     """The mirrored columns as read from the source; on SQLite ``created_at`` as a naive UTC
     time or NULL whatever another program stored there (text in other forms, numbers)."""
@@ -584,42 +637,20 @@ class Mirror:
             ).one()
         return None if first is None else (first.date(), last.date())
 
-    def _slices(self, state: MirrorState) -> Iterator[tuple[Slice, date | None]]:
-        """Slices to check this step, each with the cursor to save once it is checked: the
-        newest day, then from the cursor back to the oldest day, then the edges (a cursor
-        before the oldest day means the edges are next)."""
-        days = self._days()
-        if days is None:
-            yield Slice(None, None, null_time=True), None
-            return
-        first, last = days
-        one_day = timedelta(days=1)
-        yield day_slice(last), state.verify_day
-        day = state.verify_day if state.verify_day and state.verify_day < last else last - one_day
-        while day >= first:
-            yield day_slice(day), day - one_day
-            day -= one_day
-        yield Slice(None, day_slice(first).start), first - one_day
-        after_last = day_slice(last).end
-        if after_last is not None:
-            yield Slice(after_last, None), first - one_day
-        yield Slice(None, None, null_time=True), None
-
     def _verify(
         self, origin: Source, state: MirrorState, deadline: float, report: SyncReport
     ) -> MirrorState:
-        cursor = state.verify_day
-        for piece, next_cursor in self._slices(state):
-            # The newest day is checked at every step; one more slice at least, so a pass
-            # always moves on.
-            if report.verified >= 2 and time.monotonic() >= deadline:
-                break
-            report.verified += 1
-            if self._differs(origin, piece, state.last_id):
-                self._resync(origin, piece, state.last_id)
-                report.resynced.append(piece.describe())
-            cursor = next_cursor
+        slices = day_slices(self._days(), state.verify_day)
+        repair = partial(self._repair, origin, state)
+        cursor = verify_slices(slices, state.verify_day, deadline, report, repair)
         return replace(state, verify_day=cursor)
+
+    def _repair(self, origin: Source, state: MirrorState, piece: Slice) -> bool:
+        """Copy the slice again when it differs from the source's; whether it did."""
+        if not self._differs(origin, piece, state.last_id):
+            return False
+        self._resync(origin, piece, state.last_id)
+        return True
 
     def _differs(self, origin: Source, piece: Slice, last_id: int) -> bool:
         with origin.connect() as conn:

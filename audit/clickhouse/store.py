@@ -33,9 +33,10 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,11 +50,12 @@ from audit.mirror import (
     Progress,
     Slice,
     SyncReport,
-    day_slice,
+    day_slices,
     estimate_max_id,
     mirrored_value,
     source_columns,
     summary,
+    verify_slices,
 )
 from audit.schema import audit_logs, users
 
@@ -403,38 +405,20 @@ class ClickHouse:
             first, last = conn.execute(sa.select(sa.func.min(created), sa.func.max(created))).one()
         return None if first is None else (first.date(), last.date())
 
-    def _slices(self, state: ClickHouseState) -> Iterator[tuple[Slice, date | None]]:
-        """As the mirror's: the newest day, then from the cursor back to the oldest, then
-        the edges (within the times ClickHouse holds) and the rows without a time."""
-        days = self._days()
-        if days is None:
-            yield Slice(HELD_START, HELD_END), None
-            yield Slice(None, None, null_time=True), None
-            return
-        first, last = days
-        one_day = timedelta(days=1)
-        yield day_slice(last), state.verify_day
-        day = state.verify_day if state.verify_day and state.verify_day < last else last - one_day
-        while day >= first:
-            yield day_slice(day), day - one_day
-            day -= one_day
-        yield Slice(HELD_START, day_slice(first).start), first - one_day
-        yield Slice(day_slice(last).end, HELD_END), first - one_day
-        yield Slice(None, None, null_time=True), None
-
     def _verify(
         self, origin: Source, state: ClickHouseState, deadline: float, report: SyncReport
     ) -> ClickHouseState:
-        cursor = state.verify_day
-        for piece, next_cursor in self._slices(state):
-            if report.verified >= 2 and time.monotonic() >= deadline:
-                break
-            report.verified += 1
-            if self._differs(origin, piece, state.last_id):
-                self._resync(origin, piece, state.last_id)
-                report.resynced.append(piece.describe())
-            cursor = next_cursor
+        """As the mirror's, the edges within the times ClickHouse holds."""
+        slices = day_slices(self._days(), state.verify_day, HELD_START, HELD_END)
+        repair = partial(self._repair, origin, state)
+        cursor = verify_slices(slices, state.verify_day, deadline, report, repair)
         return replace(state, verify_day=cursor)
+
+    def _repair(self, origin: Source, state: ClickHouseState, piece: Slice) -> bool:
+        if not self._differs(origin, piece, state.last_id):
+            return False
+        self._resync(origin, piece, state.last_id)
+        return True
 
     def _differs(self, origin: Source, piece: Slice, last_id: int) -> bool:
         with origin.connect() as conn:
