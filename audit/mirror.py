@@ -100,10 +100,17 @@ _TYPES: dict[str, sa.types.TypeEngine] = {
     "user_id": sa.BigInteger(),
     "success": sa.Boolean(),
 }
+
+
+def mirrored_columns() -> list[sa.Column]:
+    """The mirrored columns with their types, for a copy's table (the mirror's, ClickHouse's)."""
+    return [sa.Column(name, _TYPES.get(name, sa.String())) for name in MIRROR_COLUMNS]
+
+
 mirror_logs = sa.Table(
     "audit_logs",
     _metadata,
-    *(sa.Column(name, _TYPES.get(name, sa.String())) for name in MIRROR_COLUMNS),
+    *mirrored_columns(),
 )
 mirror_users = sa.Table(
     "users",

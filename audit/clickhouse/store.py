@@ -52,6 +52,7 @@ from audit.mirror import (
     SyncReport,
     day_slices,
     estimate_max_id,
+    mirrored_columns,
     mirrored_value,
     source_columns,
     summary,
@@ -108,22 +109,16 @@ SELECT id, email, username, version FROM {USERS_TABLE} FINAL WHERE deleted = 0""
 )
 
 _metadata = sa.MetaData()
-_SA_TYPES: dict[str, sa.types.TypeEngine] = {
-    "id": sa.BigInteger(),
-    "created_at": sa.DateTime(),
-    "user_id": sa.BigInteger(),
-    "success": sa.Boolean(),
-}
 ch_logs = sa.Table(
     "audit_logs",
     _metadata,
-    *(sa.Column(n, _SA_TYPES.get(n, sa.String())) for n in MIRROR_COLUMNS),
+    *mirrored_columns(),
     sa.Column("version", sa.BigInteger),
 )
 ch_rows = sa.Table(
     ROWS_TABLE,
     _metadata,
-    *(sa.Column(n, _SA_TYPES.get(n, sa.String())) for n in MIRROR_COLUMNS),
+    *mirrored_columns(),
     sa.Column("version", sa.BigInteger),
     sa.Column("deleted", sa.Integer),
 )
