@@ -6,7 +6,7 @@ import streamlit as st
 
 from audit import plans
 from audit.ui import data
-from audit.ui.page import context, heading
+from audit.ui.page import context, heading, section
 from audit.ui.security import sections
 from audit.ui.security.incident_view import incident_view
 from audit.ui.security.thresholds import extra_params, threshold_inputs
@@ -22,19 +22,19 @@ found = data.fetch(plan.incidents, ctx.source, ctx.now)
 chosen = st.query_params.get(INCIDENT_PARAM)
 
 if chosen:
-    st.header("Incident")
+    section(ctx, "Incident")
     incident_view(ctx, found, chosen, thresholds, extra)
 else:
     sections.kpi_section(ctx, plan, found)
 
-    st.header("Incidents")
+    section(ctx, "Incidents")
     triage_list(ctx, found, chip_inputs(ctx, found), sections.page_link(ctx, extra))
 
-    st.header("Failed logins")
+    section(ctx, "Failed logins")
     sections.failed_logins_section(ctx, plan, extra)
 
-    st.header("High and critical security events")
+    section(ctx, "High and critical security events")
     sections.high_events_section(ctx, plan)
 
-    st.header("Privilege changes and API-key lifecycle")
+    section(ctx, "Privilege changes and API-key lifecycle")
     sections.lifecycle_section(ctx, plan, thresholds, extra)

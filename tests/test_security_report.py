@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -30,7 +31,8 @@ from audit.security import (
 from audit.security.incidents import Incident, find_incidents
 from audit.ui.security.masking import masked_summary
 from audit.ui.security.sections import REPORT_LIST
-from audit.ui.security.triage import REPORT_INCIDENTS, REPORT_PRINCIPALS
+from audit.ui.security.tables import REPORT_TOP
+from audit.ui.security.triage import REPORT_INCIDENTS
 from audit.vocab import is_security_event
 from tests.support.apptest import APP, page_text
 from tests.support.databases import DEMO_END, DemoDatabase
@@ -139,13 +141,24 @@ def test_security_report_shows_the_first_incidents_and_counts_the_rest(
     urgent = [i for i in found if i.risk != "low"]
     assert all(html.escape(i.story) in body for i in urgent[:REPORT_INCIDENTS])
     assert not any(html.escape(i.story) in body for i in urgent[REPORT_INCIDENTS:])
-    low = list(dict.fromkeys(i.principal.label for i in found if i.risk == "low"))
-    assert all(html.escape(label) in body for label in low[:REPORT_PRINCIPALS])
     more = _more_lines(at)
-    for noun, total, cap in (("incidents", len(urgent), REPORT_INCIDENTS),
-                             ("principals", len(low), REPORT_PRINCIPALS)):  # fmt: skip
-        assert more.get(noun, (0, ""))[0] == max(total - cap, 0)
+    assert more.get("incidents", (0, ""))[0] == max(len(urgent) - REPORT_INCIDENTS, 0)
+    _assert_low_risk_sentence(at, [i for i in found if i.risk == "low"])
     assert _leaks([body])  # analysts see addresses and emails (the scan finds them)
+
+
+def _assert_low_risk_sentence(at: AppTest, low: list[Incident]) -> None:
+    """Low-risk incidents are one sentence: how many, over how many principals, by rule."""
+    captions = [c.value.replace("\\", "") for c in at.caption]  # markdown escapes dropped
+    lines = [c for c in captions if c.startswith("**Low risk:")]
+    if not low:
+        assert not lines
+        return
+    principals = len({i.principal.key for i in low})
+    assert len(lines) == 1 and f"{len(low):,} incidents over {principals:,} principals" in lines[0]
+    by_rule = Counter(security.RULE_TITLES[r] for i in low for r in i.rules)
+    assert all(f"{title} ({n:,})" in lines[0] for title, n in by_rule.items())
+    assert "](security" in lines[0]
 
 
 def test_an_incident_report_is_static_and_complete(open_page, demo: DemoDatabase) -> None:
@@ -258,11 +271,25 @@ def test_the_security_report_caps_its_lists_and_links_to_the_rest(
     if urgent > REPORT_INCIDENTS:
         assert more["incidents"][0] == urgent - REPORT_INCIDENTS
         assert more["incidents"][1].startswith("security?")
-    low = {i.principal.key for i in incidents if i.risk == "low"}
-    assert more["principals"][0] == len(low) - REPORT_PRINCIPALS
     page_filter = AuditFilter.from_params({k: [v] for k, v in (WEEK | WHOLE_DEMO).items()})[0]
+    _assert_top_failing_capped(at, more, page_filter)
     thresholds = Thresholds.from_settings(load_settings())
     changes = security.lifecycle(demo.source, page_filter, demo.now, thresholds)
     noun = "of the newest 500 changes" if len(changes) == 500 else "changes"
     assert more[noun][0] == len(changes) - REPORT_LIST
     assert more[noun][1].startswith("security?") and "report" not in more[noun][1]
+
+
+def _assert_top_failing_capped(
+    at: AppTest, more: dict[str, tuple[int, str]], page_filter: AuditFilter
+) -> None:
+    """The top failing IPs and users: the first few, how many more (of the page's own
+    figures), and the Explorer on exactly the failed logins, whose facets list them all."""
+    failures = security.login_failures_filter(page_filter)
+    assert failures is not None
+    for noun, label in (("IPs", "Failing IPs"), ("users", "Users with failures")):
+        total = int(next(m.value for m in at.metric if m.label == label).replace(",", ""))
+        assert total > REPORT_TOP
+        hidden, url = more[noun]
+        assert hidden == total - REPORT_TOP and url.startswith("explorer?")
+        assert AuditFilter.from_params(parse_qs(url.split("?", 1)[1]))[0] == failures

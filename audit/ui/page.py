@@ -159,6 +159,11 @@ def heading(ctx: PageContext, title: str, with_range: bool = True) -> None:
         st.caption(" · ".join(filter(None, [ctx.window_text, as_of_text(ctx)])))
 
 
+def section(ctx: PageContext, title: str) -> None:
+    """A section's heading: smaller in a report, which is read on one or two screens."""
+    (st.subheader if ctx.report else st.header)(title)
+
+
 def as_of_text(ctx: PageContext) -> str | None:
     """How old the numbers are, for a range that moves with the clock (a pinned ``now``
     shows the same numbers at any time, so it needs none)."""

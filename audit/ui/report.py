@@ -26,7 +26,8 @@ APP_TITLE = "Audit log analytics"
 REPORT_WIDTH_PX = 1200
 # Our own constant CSS (no data in it): fixed width, no app header or toolbar.
 REPORT_CSS = f"""<style>
-[data-testid="stMainBlockContainer"] {{ max-width: {REPORT_WIDTH_PX}px; padding-top: 1.5rem; }}
+[data-testid="stMainBlockContainer"] {{ max-width: {REPORT_WIDTH_PX}px; padding-top: 1.5rem;
+  padding-bottom: 1.5rem; }}
 [data-testid="stHeader"], [data-testid="stToolbar"] {{ display: none; }}
 </style>"""
 
@@ -50,8 +51,8 @@ def report_header(ctx: PageContext, page_title: str, box: DeltaGenerator) -> Non
             "Filters": _filters_in_words(ctx),
             "As of" if ctx.now_pinned else "Numbers as of": generated,
         }
-        for label, value in facts.items():
-            st.caption(f"**{label}:** {md_escape(value)}")
+        # One line: a report is read at a glance, its facts need no rows of their own.
+        st.caption(" · ".join(f"**{label}:** {md_escape(value)}" for label, value in facts.items()))
         st.divider()
 
 

@@ -6,26 +6,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from audit import charts, drill, security
 from audit import kpis as kpi
+from audit.filters import AuditFilter
 from audit.plans import SecurityPlan
 from audit.security import Thresholds, page_url
 from audit.security.incidents import CRITICAL, Incidents
 from audit.ui import data
 from audit.ui.report import MoreLink
-from audit.ui.security.tables import ReportCap, events_table, top_table
+from audit.ui.security.tables import REPORT_TOP, ReportCap, events_table, top_table
 from audit.ui.urlstate import NOW_PARAM
 from audit.ui.view import PageContext
 from audit.ui.widgets import drill_chart
 
 
+def _failure_summary(ctx: PageContext, plan: SecurityPlan) -> security.FailureSummary:
+    if plan.failure_summary is None:
+        return security.FailureSummary(0, 0, 0)
+    return data.fetch(plan.failure_summary, ctx.source, ctx.now)
+
+
 def kpi_section(ctx: PageContext, plan: SecurityPlan, found: Incidents) -> None:
-    summary = (
-        data.fetch(plan.failure_summary, ctx.source, ctx.now)
-        if plan.failure_summary
-        else security.FailureSummary(0, 0, 0)
-    )
+    summary = _failure_summary(ctx, plan)
     high = data.fetch(plan.high_count, ctx.source, ctx.now)
     urgent = (CRITICAL, security.HIGH)
     values = {
@@ -38,6 +42,9 @@ def kpi_section(ctx: PageContext, plan: SecurityPlan, found: Incidents) -> None:
     }
     for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
         column.metric(label, f"{value:,}")
+
+
+REPORT_CHART_HEIGHT = 250  # beside the two top lists, in a report read on one or two screens
 
 
 def failed_logins_section(
@@ -53,21 +60,44 @@ def failed_logins_section(
     figure.update_layout(
         title_text=f"Failed logins {charts.BUCKET_TITLES.get(width, '')}", showlegend=False
     )
-    drill_chart(
-        figure,
-        "security.failed_logins",
-        lambda p: drill.from_volume_point(failures, "outcome", p, width, ctx.now),
-        static=ctx.report or ctx.role.masked,  # the Explorer shows rows: analysts only
-    )
+    if ctx.report:
+        figure.update_layout(height=REPORT_CHART_HEIGHT)
+    # A report puts the top lists beside the chart; the page, under it.
+    boxes = st.columns([3, 2, 2]) if ctx.report else [st.container(), *st.columns(2)]
+    chart_box, *top_boxes = boxes
+    with chart_box:
+        drill_chart(
+            figure,
+            "security.failed_logins",
+            lambda p: drill.from_volume_point(failures, "outcome", p, width, ctx.now),
+            static=ctx.report or ctx.role.masked,  # the Explorer shows rows: analysts only
+        )
+    _top_failing(ctx, plan, failures, extra, top_boxes)
+
+
+def _top_failing(
+    ctx: PageContext,
+    plan: SecurityPlan,
+    failures: AuditFilter,
+    extra: Mapping[str, list[str]],
+    boxes: list[DeltaGenerator],
+) -> None:
+    summary = _failure_summary(ctx, plan)
+    totals = {"ip": (summary.ips, "IPs"), "user": (summary.users, "users")}
+    explorer = security.explorer_url(failures)  # its facets count every value
     titles = {"ip": "**Top failing IPs**", "user": "**Top failing users**"}
-    for column, (by, call) in zip(st.columns(2), plan.top_failing, strict=True):
-        with column:
+    for box, (by, call) in zip(boxes, plan.top_failing, strict=True):
+        with box:
             st.markdown(titles[by])
             top = data.fetch(call, ctx.source, ctx.now)
-            top_table(ctx, top, by, failures, ctx.filter, extra)
+            total, noun = totals[by]
+            facet = "IP" if by == "ip" else "user"
+            link = MoreLink(f"see them all in the Explorer's {facet} facet", explorer)
+            cap = ReportCap(REPORT_TOP, link, noun)
+            top_table(ctx, top, by, failures, ctx.filter, extra, total, cap)
 
 
-REPORT_LIST = 10  # rows of each list of events in a report: the rest behind a link
+REPORT_LIST = 5  # rows of each list of events in a report: the rest behind a link
 
 
 def page_link(ctx: PageContext, extra: Mapping[str, list[str]]) -> MoreLink:
@@ -115,6 +145,8 @@ def lifecycle_section(
         return
     columns = ("created_at", "kind", "user", "action", "resource_type", "resource_id",
                "off_hours", "description")  # fmt: skip
+    if ctx.report:  # one line a row: the description names the resource
+        columns = tuple(c for c in columns if c not in ("resource_type", "resource_id"))
     # The list itself stops at the newest LIST_LIMIT: say so rather than count past it.
     full = len(frame) >= security.LIST_LIMIT
     noun = f"of the newest {security.LIST_LIMIT:,} changes" if full else "changes"

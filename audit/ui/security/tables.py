@@ -20,6 +20,7 @@ TIME_FORMAT = "YYYY-MM-DD HH:mm:ss"
 TIME_TEXT = "%Y-%m-%d %H:%M:%S"
 TOP_LIMIT = 10
 REPORT_EVENTS = 50  # rows of an events table in a report
+REPORT_TOP = 5  # rows of a top list in a report
 
 
 def link_column(label: str, text: str | None = None, **kwargs: Any) -> Any:
@@ -135,14 +136,18 @@ def _masked_top(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     return frame.assign(label=labels)
 
 
-def _plain_top(ctx: PageContext, frame: pd.DataFrame, by: str) -> None:
-    """A top list without links: static in a report, masked for viewers."""
+def _plain_top(
+    ctx: PageContext, frame: pd.DataFrame, by: str, total: int | None, cap: ReportCap
+) -> None:
+    """A top list without links: static in a report (``cap.limit`` rows, then how many of
+    ``total`` are left and where), masked for viewers."""
     if ctx.role.masked:
         frame = _masked_top(frame, by)
     shown = frame[["label", "count"]]
     title = "IP" if by == "ip" else "User"
     if ctx.report:
-        report_table(shown, {"label": title, "count": "Events"}, TOP_LIMIT)
+        titles = {"label": title, "count": "Events"}
+        report_table(shown, titles, cap.limit, total, cap.noun, cap.link)
         return
     config = {
         "label": st.column_config.TextColumn(title),
@@ -158,11 +163,14 @@ def top_table(
     flt: AuditFilter,
     base: AuditFilter,
     extra: Mapping[str, list[str]],
+    total: int | None = None,
+    cap: ReportCap = ReportCap(TOP_LIMIT, noun="rows"),
 ) -> None:
     """A top list (value, label, count) of ``flt``'s events, with links to the Explorer
-    (``flt`` narrowed to the value) and to profiles (within ``base``, the page's filter)."""
+    (``flt`` narrowed to the value) and to profiles (within ``base``, the page's filter);
+    in a report, ``cap`` says how many of the list's ``total`` values it draws."""
     if ctx.report or ctx.role.masked:
-        _plain_top(ctx, frame, by)
+        _plain_top(ctx, frame, by, total, cap)
         return
     rows = []
     for value, label, count in zip(frame["value"], frame["label"], frame["count"], strict=True):

@@ -4,7 +4,7 @@ folded per principal, still counted. Each row opens the incident (``?incident=ID
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -43,8 +43,7 @@ RISK_COLORS = {
     security.LOW: "gray",
 }
 LIST_LIMIT = 100  # incidents drawn in the list (the rest counted)
-REPORT_INCIDENTS = 10  # incidents above low risk in a report: the rest behind a link
-REPORT_PRINCIPALS = 5  # principals of low-risk incidents in a report
+REPORT_INCIDENTS = 5  # incidents above low risk in a report: the rest behind a link
 TIME = "%Y-%m-%d %H:%M"
 
 
@@ -236,8 +235,7 @@ def _report_list(
     rows = [
         {
             "risk": i.risk,
-            "story": story_text(i, labels, identities),
-            "principal": principal_text(i, identities),
+            "story": story_text(i, labels, identities),  # it names the principal
             "first": local(i.first_seen, ctx.filter.tz),
             "last": local(i.last_seen, ctx.filter.tz),
             "events": i.events,
@@ -248,7 +246,6 @@ def _report_list(
     titles = {
         "risk": "Risk",
         "story": "Story",
-        "principal": "Principal",
         "first": f"First seen ({ctx.filter.tz})",
         "last": f"Last seen ({ctx.filter.tz})",
         "events": "Events",
@@ -283,7 +280,7 @@ def triage_list(
     if ctx.report:
         link = _with_chips(link or MoreLink("see them all on the Security page", "security"), chips)
         _report_list(ctx, urgent, labels, identities, link)
-        _report_low(ctx, low, identities, link)
+        _report_low(low, link)
         return
     for incident in urgent[:LIST_LIMIT]:
         _incident_row(ctx, incident, labels, identities)
@@ -318,23 +315,10 @@ def _low_list(
                 investigate_button(action, incident.id)
 
 
-def _report_low(
-    ctx: PageContext,
-    low: Mapping[str, list[Incident]],
-    identities: Identities | None,
-    link: MoreLink,
-) -> None:
+def _report_low(low: Mapping[str, list[Incident]], link: MoreLink) -> None:
+    """Low-risk incidents in one sentence: how many, over whom, by which rules."""
     if not low:
         return
-    st.markdown(f"**{md_escape(_low_title(low))}**")
-    rows = [
-        {
-            "principal": principal_text(group[0], identities),
-            "incidents": len(group),
-            "rules": ", ".join(sorted({security.RULE_TITLES[r] for i in group for r in i.rules})),
-        }
-        for group in low.values()
-    ]
-    titles = {"principal": "Principal", "incidents": "Incidents", "rules": "Rules"}
-    frame = pd.DataFrame(rows, columns=list(titles))
-    report_table(frame, titles, REPORT_PRINCIPALS, noun="principals", link=link)
+    rules = Counter(security.RULE_TITLES[r] for g in low.values() for i in g for r in i.rules)
+    by_rule = ", ".join(f"{md_escape(title)} ({n:,})" for title, n in rules.most_common())
+    st.caption(f"**{md_escape(_low_title(low))}**: {by_rule}. [{md_escape(link.text)}]({link.url})")
