@@ -80,8 +80,9 @@ def change_sentence(label: str, value: float, previous: float) -> str:
         how = f"by {abs(value - previous) / previous:.0%}"
     else:
         how = "from none"
+    words = _WORDS[label]  # capitalised, not .capitalize(): "IP" keeps its capitals
     return (
-        f"{_WORDS[label].capitalize()} {verb} {how}: {format_kpi(label, value)}, against "
+        f"{words[0].upper()}{words[1:]} {verb} {how}: {format_kpi(label, value)}, against "
         f"{format_kpi(label, previous)} in the previous period."
     )
 
