@@ -18,13 +18,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from audit import plans, queries
+from audit import plans, queries, security
 from audit.access import Identities
 from audit.config import ConfigError, Settings
 from audit.db import Source
 from audit.filters import AuditFilter
 from audit.queries.users import known_identities
-from audit.routing import Call, Router, freshness_text
+from audit.routing import Call, Router, freshness_text, function_name
+from audit.security.incidents import find_incidents
 from audit.ui.context import Configuration, configuration, load_configuration
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,29 @@ def _cached(
     return time.time(), _call.function(_target, flt, now, *args, **_kwargs)
 
 
+# Incidents and detections are large (a busy week's pickle at 1M rows: 2.4 MB, a quarter
+# of a second to unpickle) and deeply immutable (frozen dataclasses of tuples): the page
+# reads the very object cached instead of a copy unpickled on every read, which took most
+# of the security page's script time at scale. Anything mutable stays in :func:`_cached`.
+SHARED_RESULTS = frozenset(function_name(f) for f in (find_incidents, security.detect))
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=100, show_spinner=False)
+def _shared(
+    _target: Source,
+    route_key: str,
+    name: str,
+    flt: AuditFilter,
+    now: datetime,
+    args: tuple,
+    fresh_since: float | None,
+    _call: Call,
+    _kwargs: dict[str, Any],
+) -> tuple[float, Any]:
+    """:func:`_cached` for :data:`SHARED_RESULTS`: the cached object itself, not a copy."""
+    return time.time(), _call.function(_target, flt, now, *args, **_kwargs)
+
+
 # ---------------------------------------------------------------------------------------
 # Refresh, per session. Clearing the cache would make every user's next page query the
 # database again; instead the session that asks for fresh numbers keys its calls on the
@@ -97,8 +121,9 @@ def fetch(call: Call, source: Source, now: datetime) -> Any:
     route = router().route(call, source)
     since = fresh_since()
     key = (route.key, call.name, call.flt, now, call.args, since)
+    cached = _shared if call.name in SHARED_RESULTS else _cached
     with _STRIPES[hash(key) % len(_STRIPES)]:
-        computed_at, result = _cached(
+        computed_at, result = cached(
             route.target, route.key, call.name, call.flt, now, call.args, since, call, route.kwargs
         )
     _note_computed(computed_at)
