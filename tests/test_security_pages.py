@@ -8,8 +8,13 @@ from datetime import timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from audit.config import load_settings
+from audit.filters import AuditFilter
+from audit.security import Thresholds
+from audit.security.incidents import Incident, find_incidents
 from audit.ui.safe import markdown_code
 from audit.ui.security import KEY
+from audit.ui.security.triage import LIST_STEP, SHOWN_PARAM
 from tests.support.apptest import run_page
 from tests.support.databases import DEMO_END, DemoDatabase
 from tests.support.stories import STORY, WEEK
@@ -163,3 +168,33 @@ def test_profiles_without_an_entity_explain_how_to_open_one(
 )
 def test_entity_names_in_titles_are_code_spans(text: str, expected: str) -> None:
     assert markdown_code(text) == expected
+
+
+WHOLE_DEMO = {"range": "custom", "from": "2026-08-01T00:00:00+00:00", "to": WEEK["to"]}
+
+
+def _urgent_drawn(at: AppTest, urgent: list[Incident]) -> list[str]:
+    """The incidents above low risk that have an Investigate button, in the page's order."""
+    keys = {b.key for b in at.button}
+    return [i.id for i in urgent if f"{KEY}triage.open.{i.id}" in keys]
+
+
+def test_the_list_draws_twenty_and_more_on_request_from_the_url(
+    demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hundred bordered rows took the browser longer than the rest of the page: the list
+    draws LIST_STEP, and "Show more" adds as many, kept in the URL (``shown``)."""
+    flt, _ = AuditFilter.from_params({k: [v] for k, v in (WEEK | WHOLE_DEMO).items()})
+    found = find_incidents(demo.source, flt, demo.now, Thresholds.from_settings(load_settings()))
+    urgent = [i for i in found.incidents if i.risk != "low"]
+    assert len({i.id for i in urgent}) > 2 * LIST_STEP
+    at = _open("pages/security.py", demo, monkeypatch, **WHOLE_DEMO)
+    assert _urgent_drawn(at, urgent) == [i.id for i in urgent[:LIST_STEP]]
+    shown = f"The first {LIST_STEP} of {len(urgent)} incidents are shown"
+    assert any(c.value.startswith(shown) for c in at.caption)
+    at.button(key=KEY + "triage.more.urgent").click().run()
+    assert at.query_params[SHOWN_PARAM] in (str(2 * LIST_STEP), [str(2 * LIST_STEP)])
+    assert _urgent_drawn(at, urgent) == [i.id for i in urgent[: 2 * LIST_STEP]]
+    at = _open("pages/security.py", demo, monkeypatch, **WHOLE_DEMO, shown="lots")
+    assert "shown='lots' is not a number" in " ".join(w.value for w in at.warning).replace("\\", "")
+    assert _urgent_drawn(at, urgent) == [i.id for i in urgent[:LIST_STEP]]

@@ -42,7 +42,11 @@ RISK_COLORS = {
     security.MEDIUM: "violet",
     security.LOW: "gray",
 }
-LIST_LIMIT = 100  # incidents drawn in the list (the rest counted)
+# Incidents drawn at first, and added by each "Show more" (the URL's ``shown``): each row is
+# a bordered box with a badge, text and a button, and a hundred of them took the browser
+# longer to draw than the rest of the page.
+LIST_STEP = 20
+SHOWN_PARAM = "shown"
 REPORT_INCIDENTS = 5  # incidents above low risk in a report: the rest behind a link
 TIME = "%Y-%m-%d %H:%M"
 
@@ -282,12 +286,41 @@ def triage_list(
         _report_list(ctx, urgent, labels, identities, link)
         _report_low(low, link)
         return
-    for incident in urgent[:LIST_LIMIT]:
+    limit = shown_count()
+    for incident in urgent[:limit]:
         _incident_row(ctx, incident, labels, identities)
-    if len(urgent) > LIST_LIMIT:
-        st.caption(f"The first {LIST_LIMIT:,} of {len(urgent):,} are shown: use the chips.")
+    if len(urgent) > limit:
+        _show_more(limit, len(urgent), "incidents", "urgent")
     if low:
-        _low_list(low, labels, identities)
+        _low_list(low, labels, identities, limit)
+
+
+def shown_count() -> int:
+    """How many incidents the list draws: the URL's ``shown``, else :data:`LIST_STEP`."""
+    text = st.query_params.get(SHOWN_PARAM)
+    if text is None:
+        return LIST_STEP
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    notice = (
+        f"{SHOWN_PARAM}={text!r} is not a number of incidents: the first {LIST_STEP} are shown."
+    )
+    st.warning(md_escape(notice), icon=":material/link_off:")
+    return LIST_STEP
+
+
+def _show_more(limit: int, total: int, noun: str, key: str) -> None:
+    """How many of ``total`` the list draws, and a button that draws more."""
+    more = min(LIST_STEP, total - limit)
+    text, action = st.columns([8, 2], vertical_alignment="center")
+    text.caption(f"The first {limit:,} of {total:,} {noun} are shown; the chips narrow the list.")
+    action.button(
+        f"Show {more:,} more",
+        key=KEY + "triage.more." + key,
+        icon=":material/expand_more:",
+        on_click=set_params,
+        kwargs={SHOWN_PARAM: str(limit + LIST_STEP)},
+    )
 
 
 def _with_chips(link: MoreLink, chips: Chips) -> MoreLink:
@@ -304,15 +337,21 @@ def _low_title(low: Mapping[str, list[Incident]]) -> str:
 
 
 def _low_list(
-    low: Mapping[str, list[Incident]], labels: Mapping[int, str], identities: Identities | None
+    low: Mapping[str, list[Incident]],
+    labels: Mapping[int, str],
+    identities: Identities | None,
+    limit: int,
 ) -> None:
+    """Low-risk incidents folded per principal, at most ``limit`` principals."""
     with st.expander(_low_title(low), icon=":material/low_priority:"):
-        for group in low.values():
+        for group in list(low.values())[:limit]:
             st.markdown(f"**{md_escape(principal_text(group[0], identities))}**")
             for incident in group:
                 text, action = st.columns([8, 1.6], vertical_alignment="center")
                 text.markdown(md_escape(story_text(incident, labels, identities)))
                 investigate_button(action, incident.id)
+        if len(low) > limit:
+            _show_more(limit, len(low), "principals", "low")
 
 
 def _report_low(low: Mapping[str, list[Incident]], link: MoreLink) -> None:
