@@ -49,8 +49,7 @@ def _configured_ttl() -> int:
 CACHE_TTL_SECONDS = _configured_ttl()
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=2000, show_spinner=False)
-def _cached(
+def _computed(
     _target: Source,
     route_key: str,
     name: str,
@@ -61,31 +60,19 @@ def _cached(
     _call: Call,
     _kwargs: dict[str, Any],
 ) -> tuple[float, Any]:
-    """The result, with the moment it was computed (for :func:`oldest_result`)."""
+    """The result, with the moment it was computed (for :func:`oldest_result`). The
+    arguments without a leading underscore are the cache key."""
     return time.time(), _call.function(_target, flt, now, *args, **_kwargs)
 
+
+_cached = st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=2000, show_spinner=False)(_computed)
 
 # Incidents and detections are large (a busy week's pickle at 1M rows: 2.4 MB, a quarter
 # of a second to unpickle) and deeply immutable (frozen dataclasses of tuples): the page
 # reads the very object cached instead of a copy unpickled on every read, which took most
-# of the security page's script time at scale. Anything mutable stays in :func:`_cached`.
+# of the security page's script time at scale. Anything mutable stays in ``_cached``.
 SHARED_RESULTS = frozenset(function_name(f) for f in (find_incidents, security.detect))
-
-
-@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=100, show_spinner=False)
-def _shared(
-    _target: Source,
-    route_key: str,
-    name: str,
-    flt: AuditFilter,
-    now: datetime,
-    args: tuple,
-    fresh_since: float | None,
-    _call: Call,
-    _kwargs: dict[str, Any],
-) -> tuple[float, Any]:
-    """:func:`_cached` for :data:`SHARED_RESULTS`: the cached object itself, not a copy."""
-    return time.time(), _call.function(_target, flt, now, *args, **_kwargs)
+_shared = st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=100, show_spinner=False)(_computed)
 
 
 # ---------------------------------------------------------------------------------------

@@ -312,7 +312,7 @@ def shown_count() -> int:
 def _show_more(limit: int, total: int, noun: str, key: str) -> None:
     """How many of ``total`` the list draws, and a button that draws more."""
     more = min(LIST_STEP, total - limit)
-    text, action = st.columns([8, 2], vertical_alignment="center")
+    text, action = st.columns([9, 1.6], vertical_alignment="center")  # under the buttons
     text.caption(f"The first {limit:,} of {total:,} {noun} are shown; the chips narrow the list.")
     action.button(
         f"Show {more:,} more",
