@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 
 from audit import drill, queries
+from audit.copies import MIRROR_COLUMNS
 from audit.db import Source
 from audit.dimensions import COUNTED, DIMENSIONS, INT32_MAX, REGISTRY, Dimension, parse_id
 from audit.filters import AuditFilter, describe_filter
-from audit.mirror import MIRROR_COLUMNS, Mirror
+from audit.mirror import Mirror
 from audit.routing import mirror_can_answer
 from audit.vocab import is_security_event, severity_level
 from tests.support.databases import DemoDatabase

@@ -19,9 +19,10 @@ import sqlalchemy as sa
 
 from audit import queries, security
 from audit.config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from audit.copies import row_fingerprint
 from audit.db import Source, check_database, create_readonly_engine
 from audit.filters import AuditFilter
-from audit.mirror import Mirror, row_fingerprint
+from audit.mirror import Mirror
 from audit.routing import mirror_can_answer, wants_mirror
 from audit.schema import audit_logs
 from audit.tools.demo import write_demo

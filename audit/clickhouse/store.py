@@ -3,7 +3,7 @@ equal to the source (run by ``python -m audit.clickhouse sync``, never by the da
 
 Tables, in the database the URL names (created when missing, one node):
 
-- ``audit_logs_rows``: the columns of :data:`audit.mirror.MIRROR_COLUMNS`, ``day``
+- ``audit_logs_rows``: the columns of :data:`audit.copies.MIRROR_COLUMNS`, ``day``
   (``Date32`` of the time, 1900-01-01 for rows without one), ``version`` and ``deleted``;
   a ``ReplacingMergeTree(version, deleted)`` partitioned by month and ordered by
   ``(day, id)``: the newest version of a (day, id) wins, a deleted one hides it. A minmax
@@ -42,9 +42,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from audit.clickhouse.engine import client, create_database, create_engine, describe
-from audit.db import Source
-from audit.dialect import SQLITE
-from audit.mirror import (
+from audit.copies import (
     MIRROR_COLUMNS,
     MIRROR_USER_COLUMNS,
     Progress,
@@ -58,6 +56,8 @@ from audit.mirror import (
     summary,
     verify_slices,
 )
+from audit.db import Source
+from audit.dialect import SQLITE
 from audit.schema import audit_logs, users
 
 log = logging.getLogger(__name__)
